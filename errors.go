@@ -1,0 +1,81 @@
+package kobj
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrUnsupported is returned, wrapped in an *UnsupportedError, when a kind
+// does not support the verb a call needs. Test for it with errors.Is.
+var ErrUnsupported = errors.New("operation not supported")
+
+// ErrPathNotFound is returned, wrapped in a *PathError, by the typed getters
+// when nothing exists at the path. Test for it with errors.Is.
+var ErrPathNotFound = errors.New("no value at path")
+
+// ErrNoClient is returned when a call needs a cluster and no client was
+// given by option, by the object, or as the default client.
+var ErrNoClient = errors.New("no client configured")
+
+// PathError reports a path expression that could not be parsed, or a path
+// that could not be read or written in an object.
+type PathError struct {
+	Path string // the path as the caller wrote it
+	At   string // the prefix of Path where the problem is, if known
+	Err  error
+}
+
+func (e *PathError) Error() string {
+	if e.At != "" && e.At != e.Path {
+		return fmt.Sprintf("path %q: at %q: %v", e.Path, e.At, e.Err)
+	}
+	return fmt.Sprintf("path %q: %v", e.Path, e.Err)
+}
+
+// Unwrap returns the underlying cause.
+func (e *PathError) Unwrap() error { return e.Err }
+
+// LoadError reports a document that could not be loaded. File is empty when
+// the input was not a named file; Document is 1-based; Line is the 1-based
+// line in the whole input.
+type LoadError struct {
+	File     string
+	Document int
+	Line     int
+	Err      error
+}
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "document %d", e.Document)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ", line %d", e.Line)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the underlying cause.
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// UnsupportedError reports a verb that a kind does not support on the
+// server. It wraps ErrUnsupported.
+type UnsupportedError struct {
+	APIVersion, Kind string
+	Verb             string   // the verb the call needed, such as "patch"
+	Verbs            []string // the verbs the server lists for the kind
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("%s %s does not support %q: the server lists only [%s] for it",
+		e.APIVersion, e.Kind, e.Verb, strings.Join(e.Verbs, ", "))
+}
+
+// Unwrap returns ErrUnsupported.
+func (e *UnsupportedError) Unwrap() error { return ErrUnsupported }

@@ -1,0 +1,248 @@
+package kobj
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"unicode"
+
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"sigs.k8s.io/yaml"
+)
+
+// Load reads every object of a YAML stream (documents separated by ---
+// lines) or a JSON stream (one or more JSON objects) from r, in order.
+// Empty and comment-only documents are skipped; List kinds load as list
+// objects whose Items are Objects. Unknown kinds and fields are kept as
+// they are. Numbers are int64 or float64, exactly as client-go's
+// unstructured objects type them.
+//
+// It fails with a *LoadError naming the document (1-based) and line of the
+// first document that is not valid YAML or JSON, is not an object, or has no
+// apiVersion or kind; no objects are returned then.
+func Load(r io.Reader) ([]*Object, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("kobj: read: %w", err)
+	}
+	return loadBytes("", data)
+}
+
+// LoadFile is Load on the named file; errors name the file.
+func LoadFile(path string) ([]*Object, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("kobj: %w", err)
+	}
+	return loadBytes(path, data)
+}
+
+// LoadString is Load on a string, such as a manifest literal in a program.
+func LoadString(s string) ([]*Object, error) {
+	return loadBytes("", []byte(s))
+}
+
+// LoadBytes is Load on a byte slice.
+func LoadBytes(b []byte) ([]*Object, error) {
+	return loadBytes("", b)
+}
+
+// loadBytes decodes a whole stream; file names the input in errors.
+func loadBytes(file string, data []byte) ([]*Object, error) {
+	var objs []*Object
+	add := func(doc, line int, m map[string]any) error {
+		if m == nil {
+			return nil // an empty, comment-only or null document
+		}
+		if err := checkTypeMeta(m); err != nil {
+			return &LoadError{File: file, Document: doc, Line: line, Err: err}
+		}
+		objs = append(objs, wrap(m))
+		return nil
+	}
+	var err error
+	if looksLikeJSON(data) {
+		err = decodeJSONStream(file, data, add)
+	} else {
+		err = decodeYAMLStream(file, data, add)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return objs, nil
+}
+
+// looksLikeJSON applies the rule of apimachinery's YAMLOrJSONDecoder: a
+// stream whose first non-space character is { is JSON.
+func looksLikeJSON(data []byte) bool {
+	trimmed := bytes.TrimLeftFunc(data, unicode.IsSpace)
+	return len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// decodeJSONStream decodes consecutive JSON values.
+func decodeJSONStream(file string, data []byte, add func(doc, line int, m map[string]any) error) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for doc := 1; ; doc++ {
+		start := skipSpace(data, int(dec.InputOffset()))
+		line := 1 + bytes.Count(data[:start], []byte("\n"))
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err == io.EOF {
+			return nil
+		} else if err != nil {
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				line = 1 + bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n"))
+			}
+			return &LoadError{File: file, Document: doc, Line: line, Err: err}
+		}
+		var m map[string]any
+		if err := utiljson.Unmarshal(raw, &m); err != nil {
+			return &LoadError{File: file, Document: doc, Line: line, Err: fmt.Errorf("not an object: %w", err)}
+		}
+		if err := add(doc, line, m); err != nil {
+			return err
+		}
+	}
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// yamlLineRE finds the document-relative line in go-yaml's messages.
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// decodeYAMLStream splits data into documents the way apimachinery's
+// YAMLReader does and decodes each.
+func decodeYAMLStream(file string, data []byte, add func(doc, line int, m map[string]any) error) error {
+	doc := 0
+	err := splitYAML(data, func(chunk []byte, firstLine int) error {
+		doc++
+		m, err := decodeYAMLDocument(chunk)
+		line := firstLine + leadingBlankLines(chunk)
+		if err != nil {
+			msg := err.Error()
+			if sub := yamlLineRE.FindStringSubmatch(msg); sub != nil {
+				n, _ := strconv.Atoi(sub[1])
+				line = firstLine + n - 1
+				msg = "yaml: " + msg[len(sub[0]):]
+			}
+			return &LoadError{File: file, Document: doc, Line: line, Err: errors.New(msg)}
+		}
+		return add(doc, line, m)
+	})
+	var sep *separatorError
+	if errors.As(err, &sep) {
+		return &LoadError{File: file, Document: doc + 1, Line: sep.line, Err: err}
+	}
+	return err
+}
+
+// leadingBlankLines counts the lines before the first one with content.
+func leadingBlankLines(chunk []byte) int {
+	n := 0
+	for len(chunk) > 0 {
+		i := bytes.IndexByte(chunk, '\n')
+		line := chunk
+		if i >= 0 {
+			line = chunk[:i]
+		}
+		t := bytes.TrimSpace(line)
+		if len(t) > 0 && t[0] != '#' && !bytes.Equal(t, []byte("---")) {
+			return n
+		}
+		if i < 0 {
+			return n
+		}
+		n++
+		chunk = chunk[i+1:]
+	}
+	return 0
+}
+
+// splitYAML calls fn with each document of a YAML stream and the 1-based line
+// on which it starts. It splits exactly as apimachinery's YAMLReader does, so
+// that kobj loads what kubectl loads: CRLF line ends read as LF, every
+// document ends in a newline, and a line that begins with --- separates
+// documents when nothing but space or a comment follows (anything else after
+// --- is an error).
+func splitYAML(data []byte, fn func(chunk []byte, firstLine int) error) error {
+	if bytes.Contains(data, []byte("\r\n")) {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	}
+	start, startLine, line := 0, 1, 1
+	for pos := 0; pos < len(data); line++ {
+		next := len(data)
+		if end := bytes.IndexByte(data[pos:], '\n'); end >= 0 {
+			next = pos + end + 1
+		}
+		if bytes.HasPrefix(data[pos:], []byte("---")) {
+			rest := bytes.TrimSpace(data[pos+3 : next])
+			if len(rest) > 0 && rest[0] != '#' {
+				return &separatorError{line: line, text: string(rest)}
+			}
+			if pos > start {
+				if err := fn(data[start:pos], startLine); err != nil {
+					return err
+				}
+			}
+			start, startLine = next, line+1
+		}
+		pos = next
+	}
+	if start < len(data) {
+		chunk := data[start:]
+		if chunk[len(chunk)-1] != '\n' {
+			chunk = append(chunk[:len(chunk):len(chunk)], '\n')
+		}
+		return fn(chunk, startLine)
+	}
+	return nil
+}
+
+// separatorError reports a --- line followed by something other than a comment.
+type separatorError struct {
+	line int
+	text string
+}
+
+func (e *separatorError) Error() string {
+	return fmt.Sprintf("invalid document separator: %q after --- (only a comment may follow it)", e.text)
+}
+
+// marshalJSON is the JSON form of a map, as Kubernetes encodes it.
+func marshalJSON(m map[string]any) ([]byte, error) {
+	return json.Marshal(m)
+}
+
+// JSON returns the object as compact JSON. It fails only when a value was
+// put in the object's map directly with a type that has no JSON form.
+func (o *Object) JSON() ([]byte, error) {
+	b, err := marshalJSON(o.u.Object)
+	if err != nil {
+		return nil, fmt.Errorf("kobj: %s: %w", o, err)
+	}
+	return b, nil
+}
+
+// YAML returns the object as a YAML document with sorted keys, as kubectl
+// prints it. Loading the result gives an Equal object. It fails as JSON does.
+func (o *Object) YAML() ([]byte, error) {
+	j, err := o.JSON()
+	if err != nil {
+		return nil, err
+	}
+	y, err := yaml.JSONToYAML(j)
+	if err != nil {
+		return nil, fmt.Errorf("kobj: %s: %w", o, err)
+	}
+	return y, nil
+}

@@ -1,0 +1,383 @@
+package kobj
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/client-go/kubernetes/scheme"
+)
+
+// Object is one Kubernetes object of any kind, held as the JSON-shaped map of
+// an unstructured.Unstructured. The zero value is not usable; make Objects
+// with New, FromMap, FromJSON, FromTyped or the loaders.
+//
+// An Object is not safe for concurrent mutation; a Client is.
+type Object struct {
+	u      unstructured.Unstructured
+	client *Client
+	// served is the object as the server last returned it, as JSON. Update
+	// diffs against it, so that a field cleared locally is cleared remotely.
+	served []byte
+	items  []*Object // Items() wrappers, reused while the items list is unchanged
+}
+
+// New returns an empty object of the given apiVersion and kind, such as
+// New("apps/v1", "Deployment").
+func New(apiVersion, kind string) *Object {
+	o := &Object{}
+	o.u.Object = map[string]any{"apiVersion": apiVersion, "kind": kind}
+	return o
+}
+
+// FromMap returns an object that holds m itself (not a copy). Values are
+// converted to the JSON types unstructured objects use (int to int64, typed
+// maps and structs through JSON). It fails if m has no string apiVersion and
+// kind, or holds a value that has no JSON form.
+func FromMap(m map[string]any) (*Object, error) {
+	if m == nil {
+		return nil, errors.New("kobj: FromMap: nil map")
+	}
+	if _, err := jsonValue(m, "$"); err != nil {
+		return nil, fmt.Errorf("kobj: FromMap: %w", err)
+	}
+	if err := checkTypeMeta(m); err != nil {
+		return nil, fmt.Errorf("kobj: FromMap: %w", err)
+	}
+	return wrap(m), nil
+}
+
+// wrap makes an Object of a map known to be JSON-typed.
+func wrap(m map[string]any) *Object {
+	o := &Object{}
+	o.u.Object = m
+	return o
+}
+
+// checkTypeMeta reports a missing or non-string apiVersion or kind.
+func checkTypeMeta(m map[string]any) error {
+	for _, f := range []string{"apiVersion", "kind"} {
+		v, ok := m[f]
+		if !ok {
+			return fmt.Errorf("object has no %s", f)
+		}
+		if s, ok := v.(string); !ok || s == "" {
+			return fmt.Errorf("%s must be a non-empty string, got %s", f, describe(v))
+		}
+	}
+	return nil
+}
+
+func describe(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprintf("%s %v", typeName(v), v)
+}
+
+// FromJSON returns the object that the JSON document b encodes. Numbers
+// become int64 or float64, as in unstructured objects. It fails on invalid
+// JSON, a non-object document, or a missing apiVersion or kind.
+func FromJSON(b []byte) (*Object, error) {
+	var m map[string]any
+	if err := utiljson.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("kobj: FromJSON: %w", err)
+	}
+	if m == nil {
+		return nil, errors.New("kobj: FromJSON: document is null")
+	}
+	if err := checkTypeMeta(m); err != nil {
+		return nil, fmt.Errorf("kobj: FromJSON: %w", err)
+	}
+	return wrap(m), nil
+}
+
+// FromTyped converts a typed API struct, such as *corev1.Pod, to an Object.
+// An empty apiVersion or kind is filled in from client-go's scheme, which
+// knows every built-in type. It fails when v is not a struct pointer, or its
+// kind is neither set nor known to the scheme.
+func FromTyped(v any) (*Object, error) {
+	if v == nil || reflect.ValueOf(v).Kind() != reflect.Pointer || reflect.ValueOf(v).IsNil() {
+		return nil, fmt.Errorf("kobj: FromTyped: need a non-nil pointer to a struct, got %T", v)
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(v)
+	if err != nil {
+		return nil, fmt.Errorf("kobj: FromTyped: %w", err)
+	}
+	if m["apiVersion"] == nil || m["kind"] == nil {
+		ro, ok := v.(runtime.Object)
+		if !ok {
+			return nil, fmt.Errorf("kobj: FromTyped: %T sets no apiVersion and kind and is not a runtime.Object", v)
+		}
+		gvks, _, err := scheme.Scheme.ObjectKinds(ro)
+		if err != nil || len(gvks) == 0 {
+			return nil, fmt.Errorf("kobj: FromTyped: %T sets no apiVersion and kind: %w", v, err)
+		}
+		apiVersion, kind := gvks[0].ToAPIVersionAndKind()
+		if m["apiVersion"] == nil {
+			m["apiVersion"] = apiVersion
+		}
+		if m["kind"] == nil {
+			m["kind"] = kind
+		}
+	}
+	return wrap(m), nil
+}
+
+// Into fills the typed API struct v (a pointer, such as *appsv1.Deployment)
+// from the object. Fields v does not have are dropped from the copy; the
+// object itself is unchanged. It fails when a value does not fit v's type.
+func (o *Object) Into(v any) error {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.u.Object, v); err != nil {
+		return fmt.Errorf("kobj: Into %T: %w", v, err)
+	}
+	return nil
+}
+
+// Unstructured returns the unstructured.Unstructured that holds the object,
+// shared, not copied: changes through either are seen by both.
+func (o *Object) Unstructured() *unstructured.Unstructured { return &o.u }
+
+// Map returns the object's content, shared, not copied.
+func (o *Object) Map() map[string]any { return o.u.Object }
+
+// APIVersion returns the object's apiVersion, such as "apps/v1".
+func (o *Object) APIVersion() string { return o.u.GetAPIVersion() }
+
+// Kind returns the object's kind, such as "Deployment".
+func (o *Object) Kind() string { return o.u.GetKind() }
+
+// Name returns metadata.name, or "" if it is not set.
+func (o *Object) Name() string { return o.u.GetName() }
+
+// Namespace returns metadata.namespace, or "" if it is not set.
+func (o *Object) Namespace() string { return o.u.GetNamespace() }
+
+// Labels returns a copy of metadata.labels; nil when there are none.
+func (o *Object) Labels() map[string]string { return o.u.GetLabels() }
+
+// Annotations returns a copy of metadata.annotations; nil when there are none.
+func (o *Object) Annotations() map[string]string { return o.u.GetAnnotations() }
+
+// ResourceVersion returns metadata.resourceVersion, or "" if it is not set.
+func (o *Object) ResourceVersion() string { return o.u.GetResourceVersion() }
+
+// SetName sets metadata.name and returns o, so that calls can be chained.
+func (o *Object) SetName(name string) *Object { o.u.SetName(name); return o }
+
+// SetNamespace sets metadata.namespace and returns o.
+func (o *Object) SetNamespace(ns string) *Object { o.u.SetNamespace(ns); return o }
+
+// SetLabel sets one label and returns o.
+func (o *Object) SetLabel(key, value string) *Object {
+	setStringInMap(o.u.Object, "labels", key, value)
+	return o
+}
+
+// SetAnnotation sets one annotation and returns o.
+func (o *Object) SetAnnotation(key, value string) *Object {
+	setStringInMap(o.u.Object, "annotations", key, value)
+	return o
+}
+
+func setStringInMap(obj map[string]any, field, key, value string) {
+	md, ok := obj["metadata"].(map[string]any)
+	if !ok {
+		md = map[string]any{}
+		obj["metadata"] = md
+	}
+	m, ok := md[field].(map[string]any)
+	if !ok {
+		m = map[string]any{}
+		md[field] = m
+	}
+	m[key] = value
+}
+
+// IsList reports whether the object is a list: kind List or any kind that
+// ends in List, such as PodList.
+func (o *Object) IsList() bool { return strings.HasSuffix(o.Kind(), "List") }
+
+// Items returns the objects of a list's items field, sharing their content
+// with the list. It returns nil for a non-list or an empty list; items that
+// are not objects are skipped.
+func (o *Object) Items() []*Object {
+	raw, _ := o.u.Object["items"].([]any)
+	if len(raw) == 0 {
+		o.items = nil
+		return nil
+	}
+	fresh := len(o.items) != len(raw)
+	for i := 0; !fresh && i < len(raw); i++ {
+		m, _ := raw[i].(map[string]any)
+		fresh = m == nil || !sameMap(o.items[i].u.Object, m)
+	}
+	if fresh {
+		o.items = o.items[:0]
+		for _, it := range raw {
+			if m, ok := it.(map[string]any); ok {
+				item := wrap(m)
+				item.client = o.client
+				o.items = append(o.items, item)
+			}
+		}
+	}
+	return o.items
+}
+
+func sameMap(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// Get returns the value at path and true, or nil and false when the path
+// does not parse or nothing is there. Maps and lists are returned shared.
+func (o *Object) Get(path string) (any, bool) {
+	segs, err := parsePath(path)
+	if err != nil {
+		return nil, false
+	}
+	return lookup(o.u.Object, segs)
+}
+
+// Set stores v at path, creating the maps on the way, and returns nil. An
+// index one past the end of a list appends. It fails, naming the path, when
+// the path does not parse, goes through a value that is not a map or list,
+// indexes past the end of a list, or v has no JSON form.
+func (o *Object) Set(path string, v any) error {
+	segs, err := parsePath(path)
+	if err != nil {
+		return err
+	}
+	jv, err := jsonValue(v, path)
+	if err != nil {
+		return &PathError{Path: path, Err: err}
+	}
+	return assign(path, o.u.Object, segs, jv)
+}
+
+// Remove deletes the field or list element at path; it reports whether
+// something was removed.
+func (o *Object) Remove(path string) bool {
+	segs, err := parsePath(path)
+	if err != nil {
+		return false
+	}
+	parent, ok := lookup(o.u.Object, segs[:len(segs)-1])
+	if !ok {
+		return false
+	}
+	last := segs[len(segs)-1]
+	switch p := parent.(type) {
+	case map[string]any:
+		if _, ok := p[last.key]; ok && !last.bracket {
+			delete(p, last.key)
+			return true
+		}
+	case []any:
+		if i, ok := listIndex(last.index, len(p)); ok && last.isIndex() {
+			rest := append(p[:i:i], p[i+1:]...)
+			if len(segs) == 1 {
+				return false
+			}
+			return assign("", o.u.Object, segs[:len(segs)-1], rest) == nil
+		}
+	}
+	return false
+}
+
+// getTyped reads path and converts its value with conv.
+func getTyped[T any](o *Object, path, want string, conv func(any) (T, bool)) (T, error) {
+	var zero T
+	segs, err := parsePath(path)
+	if err != nil {
+		return zero, err
+	}
+	v, ok := lookup(o.u.Object, segs)
+	if !ok {
+		return zero, &PathError{Path: path, Err: ErrPathNotFound}
+	}
+	t, ok := conv(v)
+	if !ok {
+		return zero, &PathError{Path: path, Err: fmt.Errorf("want a %s, found %s", want, describe(v))}
+	}
+	return t, nil
+}
+
+// GetString returns the string at path. It fails with an error wrapping
+// ErrPathNotFound when nothing is there, and names the type it found when
+// the value is not a string.
+func (o *Object) GetString(path string) (string, error) {
+	return getTyped(o, path, "string", func(v any) (string, bool) { s, ok := v.(string); return s, ok })
+}
+
+// GetInt64 returns the integer at path; a float with an integral value is
+// accepted. Errors are as for GetString.
+func (o *Object) GetInt64(path string) (int64, error) {
+	return getTyped(o, path, "integer", func(v any) (int64, bool) {
+		switch n := v.(type) {
+		case int64:
+			return n, true
+		case float64:
+			if n == float64(int64(n)) {
+				return int64(n), true
+			}
+		}
+		return 0, false
+	})
+}
+
+// GetBool returns the boolean at path. Errors are as for GetString.
+func (o *Object) GetBool(path string) (bool, error) {
+	return getTyped(o, path, "bool", func(v any) (bool, bool) { b, ok := v.(bool); return b, ok })
+}
+
+// GetSlice returns the list at path, shared. Errors are as for GetString.
+func (o *Object) GetSlice(path string) ([]any, error) {
+	return getTyped(o, path, "list", func(v any) ([]any, bool) { l, ok := v.([]any); return l, ok })
+}
+
+// GetMap returns the map at path, shared. Errors are as for GetString.
+func (o *Object) GetMap(path string) (map[string]any, error) {
+	return getTyped(o, path, "map", func(v any) (map[string]any, bool) { m, ok := v.(map[string]any); return m, ok })
+}
+
+// FindByName returns the path of every field called name, at any depth, in
+// a stable order (map keys sorted, lists in order). Each path works with Get.
+func (o *Object) FindByName(name string) []string {
+	var out []string
+	var walk func(v any, at []segment)
+	walk = func(v any, at []segment) {
+		switch n := v.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(n) {
+				p := append(at[:len(at):len(at)], segment{key: k})
+				if k == name {
+					out = append(out, formatPath(p))
+				}
+				walk(n[k], p)
+			}
+		case []any:
+			for i, e := range n {
+				walk(e, append(at[:len(at):len(at)], segment{index: i, bracket: true}))
+			}
+		}
+	}
+	walk(o.u.Object, nil)
+	return out
+}
+
+// String returns the object's kind, namespace and name, for logs.
+func (o *Object) String() string {
+	if o == nil {
+		return "<nil>"
+	}
+	id := o.Name()
+	if ns := o.Namespace(); ns != "" {
+		id = ns + "/" + id
+	}
+	return fmt.Sprintf("%s %s %s", o.APIVersion(), o.Kind(), id)
+}
