@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode"
+	"unicode/utf8"
 
+	goyaml "go.yaml.in/yaml/v2"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
-	"sigs.k8s.io/yaml"
 )
 
 // Load reads every object of a YAML stream (documents separated by ---
@@ -69,7 +72,7 @@ func loadBytes(file string, data []byte) ([]*Object, error) {
 	if looksLikeJSON(data) {
 		err = decodeJSONStream(file, data, add)
 	} else {
-		err = decodeYAMLStream(file, data, add)
+		err = decodeYAMLStream(file, data, 0, 0, add)
 	}
 	if err != nil {
 		return nil, err
@@ -78,28 +81,48 @@ func loadBytes(file string, data []byte) ([]*Object, error) {
 }
 
 // looksLikeJSON applies the rule of apimachinery's YAMLOrJSONDecoder: a
-// stream whose first non-space character is { is JSON.
+// stream whose first non-space character, within its first 4096 bytes, is {
+// is JSON.
 func looksLikeJSON(data []byte) bool {
-	trimmed := bytes.TrimLeftFunc(data, unicode.IsSpace)
+	trimmed := bytes.TrimLeftFunc(data[:min(len(data), 4096)], unicode.IsSpace)
 	return len(trimmed) > 0 && trimmed[0] == '{'
 }
 
-// decodeJSONStream decodes consecutive JSON values.
+// decodeJSONStream decodes consecutive JSON values. Like apimachinery's
+// YAMLOrJSONDecoder, it reads the rest of the stream as YAML when the first
+// or second value is not valid JSON, so flow-style YAML such as
+// {apiVersion: v1, kind: Pod} loads as kubectl loads it.
 func decodeJSONStream(file string, data []byte, add func(doc, line int, m map[string]any) error) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
+	consumed := 0
 	for doc := 1; ; doc++ {
-		start := skipSpace(data, int(dec.InputOffset()))
-		line := 1 + bytes.Count(data[:start], []byte("\n"))
+		start := skipSpace(data, consumed)
+		line := lineAt(data, start)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err == io.EOF {
 			return nil
 		} else if err != nil {
 			var syn *json.SyntaxError
 			if errors.As(err, &syn) {
-				line = 1 + bytes.Count(data[:min(int(syn.Offset), len(data))], []byte("\n"))
+				line = lineAt(data, int(syn.Offset))
 			}
-			return &LoadError{File: file, Document: doc, Line: line, Err: err}
+			jsonErr := &LoadError{File: file, Document: doc, Line: line, Err: err}
+			if doc > 2 {
+				return jsonErr
+			}
+			skip, ok := whitespaceToNewline(data[consumed:])
+			if !ok {
+				return jsonErr
+			}
+			from := consumed + skip
+			yamlErr := decodeYAMLStream(file, data[from:], doc-1, lineAt(data, from)-1, add)
+			var le *LoadError
+			if errors.As(yamlErr, &le) && le.Document == doc {
+				return jsonErr // neither JSON nor YAML: JSON's complaint is the likelier help
+			}
+			return yamlErr
 		}
+		consumed = int(dec.InputOffset())
 		var m map[string]any
 		if err := utiljson.Unmarshal(raw, &m); err != nil {
 			return &LoadError{File: file, Document: doc, Line: line, Err: fmt.Errorf("not an object: %w", err)}
@@ -108,6 +131,30 @@ func decodeJSONStream(file string, data []byte, add func(doc, line int, m map[st
 			return err
 		}
 	}
+}
+
+// whitespaceToNewline measures the white space at the start of b, up to and
+// including the first newline; ok is false at the end of b or on a byte
+// that is not UTF-8, where the reference decoder gives up.
+func whitespaceToNewline(b []byte) (n int, ok bool) {
+	for n < len(b) {
+		r, size := utf8.DecodeRune(b[n:])
+		if r == utf8.RuneError {
+			return 0, false
+		}
+		if !unicode.IsSpace(r) {
+			return n, true
+		}
+		n += size
+		if r == '\n' {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+func lineAt(data []byte, offset int) int {
+	return 1 + bytes.Count(data[:min(max(offset, 0), len(data))], []byte("\n"))
 }
 
 func skipSpace(data []byte, i int) int {
@@ -122,10 +169,11 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
 // decodeYAMLStream splits data into documents the way apimachinery's
 // YAMLReader does and decodes each.
-func decodeYAMLStream(file string, data []byte, add func(doc, line int, m map[string]any) error) error {
-	doc := 0
+func decodeYAMLStream(file string, data []byte, docsBefore, linesBefore int, add func(doc, line int, m map[string]any) error) error {
+	doc := docsBefore
 	err := splitYAML(data, func(chunk []byte, firstLine int) error {
 		doc++
+		firstLine += linesBefore
 		m, err := decodeYAMLDocument(chunk)
 		line := firstLine + leadingBlankLines(chunk)
 		if err != nil {
@@ -133,6 +181,9 @@ func decodeYAMLStream(file string, data []byte, add func(doc, line int, m map[st
 			if sub := yamlLineRE.FindStringSubmatch(msg); sub != nil {
 				n, _ := strconv.Atoi(sub[1])
 				line = firstLine + n - 1
+				if isParserProblem(msg[len(sub[0]):]) {
+					line++ // go-yaml v2 counts parser (not scanner) error lines from 0
+				}
 				msg = "yaml: " + msg[len(sub[0]):]
 			}
 			return &LoadError{File: file, Document: doc, Line: line, Err: errors.New(msg)}
@@ -141,9 +192,25 @@ func decodeYAMLStream(file string, data []byte, add func(doc, line int, m map[st
 	})
 	var sep *separatorError
 	if errors.As(err, &sep) {
-		return &LoadError{File: file, Document: doc + 1, Line: sep.line, Err: err}
+		return &LoadError{File: file, Document: docsBefore + sep.document, Line: linesBefore + sep.line, Err: err}
 	}
 	return err
+}
+
+// isParserProblem tells go-yaml v2's parser messages from its scanner's.
+func isParserProblem(msg string) bool {
+	for _, p := range []string{
+		"did not find expected <document start>", "did not find expected node content",
+		"did not find expected key", "did not find expected '-' indicator",
+		"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+		"found undefined tag handle", "found duplicate %YAML directive",
+		"found incompatible YAML document", "found duplicate %TAG directive",
+	} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // leadingBlankLines counts the lines before the first one with content.
@@ -178,7 +245,7 @@ func splitYAML(data []byte, fn func(chunk []byte, firstLine int) error) error {
 	if bytes.Contains(data, []byte("\r\n")) {
 		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	}
-	start, startLine, line := 0, 1, 1
+	start, startLine, line, docs := 0, 1, 1, 0
 	for pos := 0; pos < len(data); line++ {
 		next := len(data)
 		if end := bytes.IndexByte(data[pos:], '\n'); end >= 0 {
@@ -187,9 +254,13 @@ func splitYAML(data []byte, fn func(chunk []byte, firstLine int) error) error {
 		if bytes.HasPrefix(data[pos:], []byte("---")) {
 			rest := bytes.TrimSpace(data[pos+3 : next])
 			if len(rest) > 0 && rest[0] != '#' {
-				return &separatorError{line: line, text: string(rest)}
+				if pos > start {
+					docs++ // the document before this line is cut off, as in the reference
+				}
+				return &separatorError{document: docs + 1, line: line, text: string(rest)}
 			}
 			if pos > start {
+				docs++
 				if err := fn(data[start:pos], startLine); err != nil {
 					return err
 				}
@@ -210,8 +281,8 @@ func splitYAML(data []byte, fn func(chunk []byte, firstLine int) error) error {
 
 // separatorError reports a --- line followed by something other than a comment.
 type separatorError struct {
-	line int
-	text string
+	document, line int
+	text           string
 }
 
 func (e *separatorError) Error() string {
@@ -236,13 +307,49 @@ func (o *Object) JSON() ([]byte, error) {
 // YAML returns the object as a YAML document with sorted keys, as kubectl
 // prints it. Loading the result gives an Equal object. It fails as JSON does.
 func (o *Object) YAML() ([]byte, error) {
-	j, err := o.JSON()
+	v, err := toYAMLValue(o.u.Object)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("kobj: %s: %w", o, err)
 	}
-	y, err := yaml.JSONToYAML(j)
+	y, err := goyaml.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("kobj: %s: %w", o, err)
 	}
 	return y, nil
+}
+
+// toYAMLValue orders map keys for go-yaml's encoder. It fails on values
+// that JSON cannot hold, so that YAML and JSON agree on what is savable.
+func toYAMLValue(v any) (any, error) {
+	switch x := v.(type) {
+	case map[string]any:
+		ms := make(goyaml.MapSlice, 0, len(x))
+		for _, k := range sortedKeys(x) {
+			e, err := toYAMLValue(x[k])
+			if err != nil {
+				return nil, err
+			}
+			ms = append(ms, goyaml.MapItem{Key: k, Value: e})
+		}
+		return ms, nil
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			c, err := toYAMLValue(e)
+			if err != nil {
+				return nil, err
+			}
+			l[i] = c
+		}
+		return l, nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("%v cannot be saved", x)
+		}
+		return x, nil
+	case nil, string, bool, int64:
+		return x, nil
+	default:
+		return jsonValue(v, "value")
+	}
 }
