@@ -246,7 +246,7 @@ func (m *merger) merge(dst, src any, at []segment) (any, error) {
 func (m *merger) conflict(at []segment, what string, dst any) error {
 	return &mergeError{&PathError{
 		Path: formatPath(at),
-		Err:  fmt.Errorf("cannot merge a %s into a %s", what, typeName(dst)),
+		Err:  fmt.Errorf("cannot merge a %s into %s", what, aTypeName(dst)),
 	}}
 }
 

@@ -229,7 +229,7 @@ func TestMergeErrors(t *testing.T) {
 		{"map into integer at numeric key",
 			`"data":{"0":5}`, `"data":{"0":{"a":1}},"zzz":"late"`,
 			`data["0"]`,
-			`kobj: merge: at "data[\"0\"]": cannot merge a map into a integer`},
+			`kobj: merge: at "data[\"0\"]": cannot merge a map into an integer`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

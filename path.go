@@ -231,7 +231,7 @@ func assign(path string, root map[string]any, segs []segment, v any) error {
 			list := cur
 			node, replace = cur[i], func(x any) { list[i] = x }
 		default:
-			return &PathError{Path: path, At: formatPath(segs[:n]), Err: fmt.Errorf("cannot set a field inside a %s", typeName(node))}
+			return &PathError{Path: path, At: formatPath(segs[:n]), Err: fmt.Errorf("cannot set a field inside %s", aTypeName(node))}
 		}
 	}
 	return nil
@@ -264,5 +264,17 @@ func typeName(v any) string {
 		return "float"
 	default:
 		return fmt.Sprintf("%T", v)
+	}
+}
+
+// aTypeName is typeName with its article, for messages.
+func aTypeName(v any) string {
+	switch n := typeName(v); n {
+	case "null":
+		return n
+	case "integer":
+		return "an integer"
+	default:
+		return "a " + n
 	}
 }

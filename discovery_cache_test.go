@@ -1,0 +1,537 @@
+package kobj
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// The aggregated documents below are shaped like a real 1.3x apiserver's.
+const (
+	aggregatedV2      = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+	aggregatedV2beta1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
+
+	coreAggregated = `{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":[
+ {"metadata":{"creationTimestamp":null},"versions":[{"version":"v1","freshness":"Current","resources":[
+  {"resource":"pods","responseKind":{"group":"","version":"v1","kind":"Pod"},"scope":"Namespaced","singularResource":"pod",
+   "verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["po"],"categories":["all"],
+   "subresources":[
+    {"subresource":"status","responseKind":{"group":"","version":"v1","kind":"Pod"},"verbs":["get","patch","update"]},
+    {"subresource":"eviction","responseKind":{"group":"policy","version":"v1","kind":"Eviction"},"verbs":["create"]},
+    {"subresource":"binding","responseKind":{"group":"","version":"v1","kind":"Binding"},"verbs":["create"]},
+    {"subresource":"log","responseKind":{"group":"","version":"v1","kind":"Pod"},"verbs":["get"]}]},
+  {"resource":"namespaces","responseKind":{"group":"","version":"v1","kind":"Namespace"},"scope":"Cluster","singularResource":"namespace",
+   "verbs":["create","delete","get","list","patch","update","watch"],"shortNames":["ns"]},
+  {"resource":"componentstatuses","responseKind":{"group":"","version":"v1","kind":"ComponentStatus"},"scope":"Cluster",
+   "singularResource":"componentstatus","verbs":["get","list"],"shortNames":["cs"]}]}]}]}`
+
+	// %s is where extra example.com/v1 resources go.
+	appsAggregated = `{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":[
+ {"metadata":{"name":"apps","creationTimestamp":null},"versions":[{"version":"v1","freshness":"Current","resources":[
+  {"resource":"deployments","responseKind":{"group":"apps","version":"v1","kind":"Deployment"},"scope":"Namespaced",
+   "singularResource":"deployment","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],
+   "shortNames":["deploy"],"categories":["all"],"subresources":[
+    {"subresource":"scale","responseKind":{"group":"autoscaling","version":"v1","kind":"Scale"},"verbs":["get","patch","update"]},
+    {"subresource":"status","responseKind":{"group":"apps","version":"v1","kind":"Deployment"},"verbs":["get","patch","update"]}]},
+  {"resource":"daemonsets","responseKind":{"group":"apps","version":"v1","kind":"DaemonSet"},"scope":"Namespaced",
+   "singularResource":"daemonset","verbs":["create","delete","deletecollection","get","list","patch","update","watch"]}]}]},
+ {"metadata":{"name":"example.com","creationTimestamp":null},"versions":[{"version":"v1","freshness":"Current","resources":[
+  {"resource":"widgets","responseKind":{"group":"example.com","version":"v1","kind":"Widget"},"scope":"Namespaced",
+   "singularResource":"widget","verbs":["delete","deletecollection","get","list","patch","create","update","watch"]}%s]}]}]}`
+	gadgetAggregated = `,
+  {"resource":"gadgets","responseKind":{"group":"example.com","version":"v1","kind":"Gadget"},"scope":"Cluster",
+   "singularResource":"gadget","verbs":["get","list"]}`
+
+	// Legacy discovery, as servers before aggregated discovery answer it.
+	coreVersions = `{"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"10.0.0.1:6443"}]}`
+	groupList    = `{"kind":"APIGroupList","apiVersion":"v1","groups":[
+ {"name":"apps","versions":[{"groupVersion":"apps/v1","version":"v1"}],"preferredVersion":{"groupVersion":"apps/v1","version":"v1"}},
+ {"name":"example.com","versions":[{"groupVersion":"example.com/v1","version":"v1"}],"preferredVersion":{"groupVersion":"example.com/v1","version":"v1"}}%s]}`
+	metricsGroup = `,
+ {"name":"metrics.k8s.io","versions":[{"groupVersion":"metrics.k8s.io/v1beta1","version":"v1beta1"}],"preferredVersion":{"groupVersion":"metrics.k8s.io/v1beta1","version":"v1beta1"}}`
+	coreResources = `{"kind":"APIResourceList","groupVersion":"v1","resources":[
+ {"name":"pods/status","singularName":"","namespaced":true,"kind":"Pod","verbs":["get","patch","update"]},
+ {"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["po"]},
+ {"name":"pods/eviction","singularName":"","namespaced":true,"group":"policy","version":"v1","kind":"Eviction","verbs":["create"]},
+ {"name":"pods/binding","singularName":"","namespaced":true,"kind":"Binding","verbs":["create"]},
+ {"name":"pods/log","singularName":"","namespaced":true,"kind":"Pod","verbs":["get"]},
+ {"name":"namespaces","singularName":"namespace","namespaced":false,"kind":"Namespace","verbs":["create","delete","get","list","patch","update","watch"]},
+ {"name":"componentstatuses","singularName":"componentstatus","namespaced":false,"kind":"ComponentStatus","verbs":["get","list"]}]}`
+	appsResources = `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"apps/v1","resources":[
+ {"name":"deployments","singularName":"deployment","namespaced":true,"kind":"Deployment","verbs":["create","delete","deletecollection","get","list","patch","update","watch"]},
+ {"name":"deployments/scale","singularName":"","namespaced":true,"group":"autoscaling","version":"v1","kind":"Scale","verbs":["get","patch","update"]},
+ {"name":"deployments/status","singularName":"","namespaced":true,"kind":"Deployment","verbs":["get","patch","update"]},
+ {"name":"daemonsets","singularName":"daemonset","namespaced":true,"kind":"DaemonSet","verbs":["get","list"]}]}`
+	widgetResources = `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"example.com/v1","resources":[
+ {"name":"widgets","singularName":"widget","namespaced":true,"kind":"Widget","verbs":["delete","deletecollection","get","list","patch","create","update","watch"]}%s]}`
+	gadgetLegacy = `,
+ {"name":"gadgets","singularName":"gadget","namespaced":false,"kind":"Gadget","verbs":["get","list"]}`
+)
+
+// fakeAPIServer serves discovery in one of three formats.
+type fakeAPIServer struct {
+	t      *testing.T
+	format string      // aggregatedV2, aggregatedV2beta1 or "legacy"
+	gadget atomic.Bool // example.com/v1 also serves Gadget
+	broken bool        // legacy: list metrics.k8s.io/v1beta1, whose lists fail
+	gate   chan struct{}
+}
+
+func (s *fakeAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.gate != nil {
+		<-s.gate
+	}
+	extra := map[bool][2]string{true: {gadgetAggregated, gadgetLegacy}}[s.gadget.Load()]
+	legacyAccept := "application/json"
+	if r.URL.Path == "/api" || r.URL.Path == "/apis" {
+		legacyAccept = discoveryAccept
+	}
+	if s.format == "legacy" {
+		if got := r.Header.Get("Accept"); got != legacyAccept {
+			s.t.Errorf("GET %s: Accept %q, want %q", r.URL.Path, got, legacyAccept)
+		}
+		broken := map[bool]string{true: metricsGroup}[s.broken]
+		body, ok := map[string]string{
+			"/api": coreVersions, "/apis": fmt.Sprintf(groupList, broken), "/api/v1": coreResources,
+			"/apis/apps/v1": appsResources, "/apis/example.com/v1": fmt.Sprintf(widgetResources, extra[1]),
+		}[r.URL.Path]
+		if !ok {
+			http.Error(w, `{"kind":"Status","status":"Failure","code":503}`, http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, body)
+		return
+	}
+	if got := r.Header.Get("Accept"); got != discoveryAccept {
+		s.t.Errorf("GET %s: Accept %q, want %q", r.URL.Path, got, discoveryAccept)
+	}
+	body, ok := map[string]string{"/api": coreAggregated, "/apis": fmt.Sprintf(appsAggregated, extra[0])}[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", s.format)
+	io.WriteString(w, body)
+}
+
+// countingTransport counts requests per path.
+type countingTransport struct {
+	base   http.Transport
+	counts sync.Map // path → *atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	n, _ := c.counts.LoadOrStore(r.URL.Path, new(atomic.Int64))
+	n.(*atomic.Int64).Add(1)
+	return c.base.RoundTrip(r)
+}
+
+// pending returns the requests since the last take.
+func (c *countingTransport) pending() (total int64) {
+	c.counts.Range(func(_, v any) bool { total += v.(*atomic.Int64).Load(); return true })
+	return total
+}
+
+// take returns the requests per path since the last take, and their total.
+func (c *countingTransport) take() (map[string]int64, int64) {
+	per, total := map[string]int64{}, int64(0)
+	c.counts.Range(func(k, v any) bool {
+		if n := v.(*atomic.Int64).Swap(0); n > 0 {
+			per[k.(string)], total = n, total+n
+		}
+		return true
+	})
+	return per, total
+}
+
+type discoveryEnv struct {
+	srv   *fakeAPIServer
+	rt    *countingTransport
+	fetch fetchFunc
+	dir   string
+}
+
+func newDiscoveryEnv(t *testing.T, format string) *discoveryEnv {
+	t.Helper()
+	e := &discoveryEnv{srv: &fakeAPIServer{t: t, format: format}, rt: &countingTransport{}, dir: filepath.Join(t.TempDir(), "host")}
+	ts := httptest.NewServer(e.srv)
+	client := &http.Client{Transport: e.rt}
+	t.Cleanup(func() { e.rt.base.CloseIdleConnections(); ts.Close() })
+	e.fetch = func(ctx context.Context, path, accept string) ([]byte, string, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+path, nil)
+		if err != nil {
+			return nil, "", err
+		}
+		req.Header.Set("Accept", accept)
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, "", err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return nil, "", err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, "", apierrors.NewGenericServerResponse(resp.StatusCode, "get", schema.GroupResource{}, "", string(body), 0, false)
+		}
+		return body, resp.Header.Get("Content-Type"), nil
+	}
+	return e
+}
+
+func (e *discoveryEnv) cache() *discoveryCache { return newDiscoveryCache(e.fetch, e.dir, 0) }
+
+// expect checks the number of requests since the last check.
+func (e *discoveryEnv) expect(t *testing.T, what string, want int64) {
+	t.Helper()
+	if per, got := e.rt.take(); got != want {
+		t.Errorf("%s: %d requests %v, want %d", what, got, per, want)
+	}
+}
+
+func mustLookup(t *testing.T, d *discoveryCache, apiVersion, kind string) *resourceInfo {
+	t.Helper()
+	r, err := d.lookup(context.Background(), apiVersion, kind)
+	if err != nil {
+		t.Fatalf("lookup(%s, %s): %v", apiVersion, kind, err)
+	}
+	return r
+}
+
+func TestDiscoveryLookupFormats(t *testing.T) {
+	allVerbs := []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+	kinds := []struct {
+		apiVersion, kind, resource string
+		namespaced                 bool
+		can, cannot                string
+		subs                       []string // name:kind
+	}{
+		{"v1", "Pod", "pods", true, "watch", "", []string{"status:Pod", "eviction:Eviction", "binding:Binding", "log:Pod"}},
+		{"v1", "Namespace", "namespaces", false, "create", "deletecollection", nil},
+		{"v1", "ComponentStatus", "componentstatuses", false, "list", "create", nil},
+		{"apps/v1", "Deployment", "deployments", true, "deletecollection", "", []string{"scale:Scale", "status:Deployment"}},
+		{"example.com/v1", "Widget", "widgets", true, "update", "", nil},
+	}
+	for _, f := range []struct {
+		name, format string
+		cold         int64
+	}{
+		{"aggregated v2", aggregatedV2, 2},
+		{"aggregated v2beta1", aggregatedV2beta1, 2},
+		{"legacy", "legacy", 5}, // /api, /apis, then /api/v1, /apis/apps/v1, /apis/example.com/v1
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			e := newDiscoveryEnv(t, f.format)
+			d := e.cache()
+			mustLookup(t, d, "v1", "Pod")
+			e.expect(t, "cold lookup", f.cold)
+			for _, k := range kinds {
+				r := mustLookup(t, d, k.apiVersion, k.kind)
+				if r.APIVersion() != k.apiVersion || r.Kind != k.kind || r.Resource != k.resource || r.Namespaced != k.namespaced {
+					t.Errorf("%s %s: got %s %s %s namespaced=%v", k.apiVersion, k.kind, r.APIVersion(), r.Kind, r.Resource, r.Namespaced)
+				}
+				if !r.Has(k.can) || k.cannot != "" && r.Has(k.cannot) {
+					t.Errorf("%s: verbs %v, want %s and not %q", k.kind, r.Verbs, k.can, k.cannot)
+				}
+				var subs []string
+				for _, s := range r.Subresources {
+					subs = append(subs, s.Name+":"+s.Kind)
+				}
+				if !slices.Equal(subs, k.subs) {
+					t.Errorf("%s subresources %v, want %v", k.kind, subs, k.subs)
+				}
+			}
+			if r := mustLookup(t, d, "v1", "Pod"); !slices.Equal(r.Verbs, allVerbs) ||
+				!slices.Equal(r.Subresources[0].Verbs, []string{"get", "patch", "update"}) {
+				t.Errorf("Pod: %+v", r)
+			}
+			e.expect(t, "warm lookups, same cache", 0)
+			mustLookup(t, e.cache(), "apps/v1", "Deployment")
+			e.expect(t, "new cache on the same dir", 0)
+			all, err := e.cache().resources(context.Background())
+			if err != nil || len(all) != 6 {
+				t.Errorf("resources: %d, %v; want 6", len(all), err)
+			}
+			e.expect(t, "resources from disk", 0)
+		})
+	}
+}
+
+func TestDiscoveryDiskFiles(t *testing.T) {
+	e := newDiscoveryEnv(t, aggregatedV2)
+	mustLookup(t, e.cache(), "v1", "Pod")
+	e.expect(t, "cold", 2)
+	for path, want := range map[string]os.FileMode{e.dir: 0o700 | os.ModeDir, filepath.Join(e.dir, discoveryFileName): 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode() != want {
+			t.Errorf("%s: %v %v, want %v", path, fi.Mode(), err, want)
+		}
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(e.dir, "*.tmp")); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+	d := e.cache()
+	d.invalidate()
+	if _, err := os.Stat(filepath.Join(e.dir, discoveryFileName)); !os.IsNotExist(err) {
+		t.Errorf("invalidate left the disk file: %v", err)
+	}
+	mustLookup(t, d, "v1", "Pod")
+	e.expect(t, "after invalidate", 2)
+
+	off := newDiscoveryCache(e.fetch, "", 0) // no disk copy
+	mustLookup(t, off, "v1", "Pod")
+	mustLookup(t, off, "v1", "Pod")
+	e.expect(t, "without a disk cache", 2)
+}
+
+func TestDiscoveryMissRefetches(t *testing.T) {
+	e := newDiscoveryEnv(t, aggregatedV2)
+	d := e.cache()
+	mustLookup(t, d, "example.com/v1", "Widget")
+	e.expect(t, "cold", 2)
+
+	e.srv.gadget.Store(true) // a CRD gains a kind after we cached discovery
+	if r := mustLookup(t, d, "example.com/v1", "Gadget"); r.Resource != "gadgets" || r.Namespaced {
+		t.Errorf("Gadget: %+v", r)
+	}
+	e.expect(t, "miss, then served", 2)
+	mustLookup(t, d, "example.com/v1", "Gadget")
+	mustLookup(t, e.cache(), "example.com/v1", "Gadget")
+	e.expect(t, "after the refetch, same cache and new cache", 0)
+}
+
+func TestDiscoveryUnknownKind(t *testing.T) {
+	tests := []struct {
+		apiVersion, kind, want string
+	}{
+		{"apps/v1", "Deploymnet", `kobj: the server has no kind "Deploymnet" in apps/v1; did you mean Deployment?`},
+		{"apps/v1", "deployment", `kobj: the server has no kind "deployment" in apps/v1; did you mean Deployment?`},
+		{"extensions/v1beta1", "Deployment", `kobj: the server has no kind "Deployment" in extensions/v1beta1; Deployment is served in apps/v1`},
+		{"example.com/v2", "Widget", `kobj: the server has no kind "Widget" in example.com/v2; Widget is served in example.com/v1`},
+		{"apps/v1", "DeploymentList", `kobj: the server has no kind "DeploymentList" in apps/v1`},
+		{"v1", "Frobnicator", `kobj: the server has no kind "Frobnicator" in v1`},
+	}
+	e := newDiscoveryEnv(t, aggregatedV2)
+	d := e.cache()
+	mustLookup(t, d, "v1", "Pod")
+	e.expect(t, "cold", 2)
+	for _, tt := range tests {
+		_, err := d.lookup(context.Background(), tt.apiVersion, tt.kind)
+		var uk *UnknownKindError
+		if !errors.As(err, &uk) || uk.APIVersion != tt.apiVersion || uk.Kind != tt.kind {
+			t.Fatalf("lookup(%s, %s): %v, want *UnknownKindError", tt.apiVersion, tt.kind, err)
+		}
+		if err.Error() != tt.want {
+			t.Errorf("got  %s\nwant %s", err, tt.want)
+		}
+		e.expect(t, "warm miss of "+tt.kind, 2) // one refetch, never two
+	}
+
+	// A cold miss is answered from the fetch it caused; a disk-warm miss is not trusted.
+	dir := e.dir
+	e.dir = filepath.Join(t.TempDir(), "other")
+	if _, err := e.cache().lookup(context.Background(), "v1", "Frobnicator"); err == nil {
+		t.Fatal("no error")
+	}
+	e.expect(t, "cold miss", 2)
+	e.dir = dir
+	if _, err := e.cache().lookup(context.Background(), "v1", "Frobnicator"); err == nil {
+		t.Fatal("no error")
+	}
+	e.expect(t, "miss warm from disk", 2)
+}
+
+func TestDiscoveryConcurrentColdLookups(t *testing.T) {
+	before := runtime.NumGoroutine()
+	e := newDiscoveryEnv(t, aggregatedV2)
+	e.srv.gate = make(chan struct{}) // hold the fetch until every lookup waits on it
+	d := e.cache()
+
+	canceled, cancel := context.WithCancel(context.Background())
+	gaveUp := make(chan error)
+	// The first lookup starts the fetch, then gives up: the others must not care.
+	go func() { _, err := d.lookup(canceled, "v1", "Pod"); gaveUp <- err }()
+	for e.rt.pending() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	kinds := [][2]string{{"v1", "Pod"}, {"v1", "Namespace"}, {"apps/v1", "Deployment"}, {"example.com/v1", "Widget"}}
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := range 50 {
+		wg.Go(func() {
+			k := kinds[i%len(kinds)]
+			if r, err := d.lookup(context.Background(), k[0], k[1]); err != nil || r.Kind != k[1] {
+				errs <- fmt.Errorf("lookup %v: %v, %v", k, r, err)
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled waiter: %v, want context.Canceled", err)
+	}
+	close(e.srv.gate) // the fetch goes on for the others
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	e.expect(t, "50 concurrent cold lookups", 2)
+
+	e.srv.gate = nil
+	e.rt.base.CloseIdleConnections()
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) { // +2: the test server
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before+2 {
+		t.Errorf("goroutines: %d before, %d after", before, n)
+	}
+}
+
+func TestDiscoveryTTL(t *testing.T) {
+	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	e := newDiscoveryEnv(t, aggregatedV2)
+	at := func(ttl, after time.Duration) *discoveryCache {
+		d := newDiscoveryCache(e.fetch, e.dir, ttl)
+		d.now = func() time.Time { return t0.Add(after) }
+		return d
+	}
+	for _, tt := range []struct {
+		name       string
+		ttl, after time.Duration
+		want       int64
+	}{
+		{"default ttl, 5h later", 0, 5 * time.Hour, 0},
+		{"default ttl, 6h later", 0, 6 * time.Hour, 2},
+		{"1m ttl, 2m later", time.Minute, 2 * time.Minute, 2},
+		{"written in the future", 0, -time.Hour, 2},
+	} {
+		// A refetch rewrites the file with its own time: start each case afresh.
+		e.dir = filepath.Join(t.TempDir(), "host")
+		mustLookup(t, at(0, 0), "v1", "Pod")
+		e.expect(t, "writing the disk copy", 2)
+		mustLookup(t, at(tt.ttl, tt.after), "v1", "Pod")
+		e.expect(t, tt.name, tt.want)
+	}
+}
+
+func TestDiscoveryCorruptDiskFile(t *testing.T) {
+	valid := func(e *discoveryEnv) []byte {
+		mustLookup(t, e.cache(), "v1", "Pod")
+		data, err := os.ReadFile(filepath.Join(e.dir, discoveryFileName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	for _, tt := range []struct {
+		name    string
+		corrupt func(file string, data []byte) error
+	}{
+		{"garbage", func(f string, _ []byte) error { return os.WriteFile(f, []byte("\x00\xffnot json"), 0o600) }},
+		{"empty", func(f string, _ []byte) error { return os.WriteFile(f, nil, 0o600) }},
+		{"truncated", func(f string, data []byte) error { return os.WriteFile(f, data[:len(data)/2], 0o600) }},
+		{"bad document", func(f string, _ []byte) error {
+			bad := fmt.Sprintf(`{"fetched":%q,"docs":[{"path":"/apis","contentType":%q,"body":{"items":"no"}}]}`,
+				time.Now().Format(time.RFC3339), aggregatedV2)
+			return os.WriteFile(f, []byte(bad), 0o600)
+		}},
+		{"a folder", func(f string, _ []byte) error { os.Remove(f); return os.Mkdir(f, 0o700) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newDiscoveryEnv(t, aggregatedV2)
+			file := filepath.Join(e.dir, discoveryFileName)
+			if err := tt.corrupt(file, valid(e)); err != nil {
+				t.Fatal(err)
+			}
+			e.rt.take()
+			mustLookup(t, e.cache(), "apps/v1", "Deployment")
+			e.expect(t, "corrupt disk copy", 2)
+			if tt.name != "a folder" {
+				mustLookup(t, e.cache(), "apps/v1", "Deployment")
+				e.expect(t, "rewritten disk copy", 0)
+			}
+		})
+	}
+}
+
+func TestDiscoveryLegacyPartialFailure(t *testing.T) {
+	e := newDiscoveryEnv(t, "legacy")
+	e.srv.broken = true // metrics.k8s.io/v1beta1 is listed but its API server is down
+	d := e.cache()
+	mustLookup(t, d, "apps/v1", "Deployment")
+	e.expect(t, "cold", 6)
+	_, err := d.lookup(context.Background(), "metrics.k8s.io/v1beta1", "NodeMetrics")
+	var uk *UnknownKindError
+	if !errors.As(err, &uk) || !strings.Contains(err.Error(), "could not describe metrics.k8s.io/v1beta1") {
+		t.Errorf("got %v", err)
+	}
+	e.expect(t, "miss", 6)
+	mustLookup(t, e.cache(), "apps/v1", "Deployment")
+	e.expect(t, "a partial answer is not written to disk", 6)
+}
+
+func TestDiscoveryFetchError(t *testing.T) {
+	e := newDiscoveryEnv(t, aggregatedV2)
+	fail := true
+	d := newDiscoveryCache(func(ctx context.Context, path, accept string) ([]byte, string, error) {
+		if fail {
+			return nil, "", apierrors.NewServiceUnavailable("try later")
+		}
+		return e.fetch(ctx, path, accept)
+	}, e.dir, 0)
+	if _, err := d.lookup(context.Background(), "v1", "Pod"); !apierrors.IsServiceUnavailable(err) {
+		t.Errorf("got %v, want the server's error", err)
+	}
+	fail = false // errors are not cached
+	mustLookup(t, d, "v1", "Pod")
+}
+
+func TestDiscoveryHotPathDoesNotAllocate(t *testing.T) {
+	e := newDiscoveryEnv(t, aggregatedV2)
+	d := e.cache()
+	mustLookup(t, d, "apps/v1", "Deployment")
+	ctx := context.Background()
+	if n := testing.AllocsPerRun(1000, func() { d.lookup(ctx, "apps/v1", "Deployment") }); n != 0 {
+		t.Errorf("%v allocations per warm lookup", n)
+	}
+}
+
+func TestDiscoveryCacheDir(t *testing.T) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		t.Skip(err)
+	}
+	for host, want := range map[string]string{
+		"https://10.0.0.1:6443":            "10.0.0.1_6443",
+		"http://localhost:8080/":           "localhost_8080_",
+		"my-cluster.example.com":           "my-cluster.example.com",
+		"https://[::1]:6443":               "___1__6443",
+		"https://api.example.com/k8s/clus": "api.example.com_k8s_clus",
+		"..":                               "__",
+	} {
+		if got := discoveryCacheDir(host); got != filepath.Join(base, "kobj", "discovery", want) {
+			t.Errorf("discoveryCacheDir(%q) = %q, want .../%s", host, got, want)
+		}
+	}
+	if got := discoveryCacheDir(""); got != "" {
+		t.Errorf("discoveryCacheDir(\"\") = %q", got)
+	}
+}

@@ -1,0 +1,592 @@
+package kobj
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// Operation is one API operation as the server's OpenAPI v3 documents
+// describe it. Operations come from a shared index and must not be modified.
+type Operation struct {
+	ID           string // full operationId, e.g. "createCoreV1NamespacedPod"
+	ShortID      string // Hikaru's short form without the group-version, e.g. "createNamespacedPod"
+	GroupVersion string // "v1", "apps/v1"; "" for operations outside a group-version (getCodeVersion, getAPIVersions, getAppsAPIGroup, …)
+	Group        string // "" for the core group
+	Version      string
+	Kind         string      // from x-kubernetes-group-version-kind; "" if none
+	Action       string      // x-kubernetes-action: get list post put patch delete deletecollection watch watchlist connect proxy
+	Method       string      // GET POST PUT PATCH DELETE HEAD OPTIONS
+	Path         string      // template, e.g. "/api/v1/namespaces/{namespace}/pods/{name}"
+	Params       []Parameter // path parameters in template order, then query parameters by name
+	Body         *BodySpec   // nil when the operation takes no body
+	Description  string
+	ResponseKind string // kind of the 200/201 response when it is a Kubernetes object, else ""
+	Streaming    bool   // a watch, watchlist, connect or proxy operation
+}
+
+// Parameter is one path or query parameter of an Operation.
+type Parameter struct {
+	Name        string
+	In          string // "path" or "query"
+	Required    bool
+	Type        string // "string", "integer", "boolean"
+	Description string
+}
+
+// BodySpec describes the request body of an Operation.
+type BodySpec struct {
+	Required     bool
+	ContentTypes []string // sorted, e.g. "*/*", or the four patch types
+	Kind         string   // kind of the body when it is a Kubernetes object ("Pod", "Eviction", "Scale"), "Patch" for patches
+	GroupVersion string   // of Kind; "" for a patch
+}
+
+// UnknownOperationError reports an operation name that none of the server's
+// OpenAPI documents defines, even after the server's list of documents was
+// fetched again. Suggestions holds the closest names, nearest first. Test for
+// it with errors.As.
+type UnknownOperationError struct {
+	Name        string
+	Suggestions []string
+}
+
+func (e *UnknownOperationError) Error() string {
+	msg := fmt.Sprintf("kobj: the server has no operation %q", e.Name)
+	if len(e.Suggestions) > 0 {
+		msg += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
+	}
+	return msg
+}
+
+// AmbiguousOperationError reports a short operation name that several
+// group-versions define, none of them the apiVersion the call gave.
+// Candidates holds their full operationIds; calling one of them, or giving
+// the object's apiVersion, resolves it. Test for it with errors.As.
+type AmbiguousOperationError struct {
+	Name       string
+	Candidates []string
+}
+
+func (e *AmbiguousOperationError) Error() string {
+	return fmt.Sprintf("kobj: operation %q is defined in several group-versions: %s; call one of these or give the apiVersion",
+		e.Name, strings.Join(e.Candidates, ", "))
+}
+
+// opsIndex maps operation names to operations, built from the server's
+// OpenAPI v3 documents one group-version at a time. Documents are fetched
+// only when a name needs them and kept on disk under the hash the server
+// publishes (they are immutable), so a warm process fetches nothing. The list
+// of documents (GET /openapi/v3) is kept on disk too, and fetched again once
+// when a name cannot be found with it. It is safe for concurrent use.
+type opsIndex struct {
+	c   *Client
+	dir string // on-disk cache folder; "" for memory only
+
+	mu       sync.Mutex
+	root     *opsRoot // nil until loaded
+	seq      uint64   // root loads started so far
+	rootLoad *rootLoad
+	docs     map[string]*docLoad // by key?hash
+}
+
+// opsRoot is one snapshot of the server's list of documents.
+type opsRoot struct {
+	seq   uint64 // of the load that fetched it; 0 when read from disk
+	refs  []*docRef
+	byGV  map[string]*docRef // group-version documents by "apps/v1"
+	plain []*docRef          // documents whose operationIds carry no token: version, apis, .well-known/…
+}
+
+// rootLoad is one root load in flight; others wait on done.
+type rootLoad struct {
+	seq      uint64
+	fromDisk bool // a disk copy will do
+	done     chan struct{}
+	root     *opsRoot // set before done is closed
+	err      error
+}
+
+// opsDoc is one parsed document; never modified once built.
+type opsDoc struct {
+	ref     *docRef
+	ops     []*Operation // by ID
+	byID    map[string]*Operation
+	byShort map[string][]*Operation
+}
+
+// docLoad is one document, loading or loaded.
+type docLoad struct {
+	done chan struct{}
+	doc  *opsDoc // set before done is closed
+	err  error
+}
+
+const opsRootFile = "root.json"
+
+// newOpsIndex returns the index of c's server, caching documents in dir
+// ("" keeps them in memory only).
+func newOpsIndex(c *Client, dir string) *opsIndex {
+	return &opsIndex{c: c, dir: dir, docs: map[string]*docLoad{}}
+}
+
+// resolve finds an operation by full operationId or short name. apiVersion,
+// when not "", is the object's apiVersion and picks among group-versions
+// sharing a short name. It fails with *UnknownOperationError or
+// *AmbiguousOperationError.
+func (x *opsIndex) resolve(ctx context.Context, name, apiVersion string) (*Operation, error) {
+	x.mu.Lock()
+	start := x.seq
+	x.mu.Unlock()
+	root, err := x.loadRoot(ctx, false, 0)
+	if err != nil {
+		return nil, err
+	}
+	op, err := x.find(ctx, root, name, apiVersion, false)
+	var unknown *UnknownOperationError
+	if op != nil || !errors.As(err, &unknown) {
+		return op, err
+	}
+	if root.seq <= start {
+		// Our list may predate the operation (a CRD created a second ago).
+		if root, err = x.loadRoot(ctx, true, root.seq); err != nil {
+			return nil, err
+		}
+		if op, err = x.find(ctx, root, name, apiVersion, false); op != nil || !errors.As(err, &unknown) {
+			return op, err
+		}
+	}
+	// Nothing in the name says where it lives: look everywhere.
+	return x.find(ctx, root, name, apiVersion, true)
+}
+
+// operations lists the operations of one group-version ("apps/v1", "v1"),
+// or of every document when gv is "", sorted by document and then by ID.
+func (x *opsIndex) operations(ctx context.Context, gv string) ([]*Operation, error) {
+	x.mu.Lock()
+	start := x.seq
+	x.mu.Unlock()
+	root, err := x.loadRoot(ctx, false, 0)
+	if err != nil {
+		return nil, err
+	}
+	refs := root.refs
+	if gv != "" {
+		r := root.byGV[gv]
+		if r == nil && root.seq <= start {
+			if root, err = x.loadRoot(ctx, true, root.seq); err != nil {
+				return nil, err
+			}
+			r = root.byGV[gv]
+		}
+		if r == nil {
+			return nil, fmt.Errorf("kobj: the server publishes no OpenAPI document for %s", gv)
+		}
+		refs = []*docRef{r}
+	}
+	docs, errs := x.loadDocs(ctx, refs)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var ops []*Operation
+	for _, d := range docs {
+		if d != nil {
+			ops = append(ops, d.ops...)
+		}
+	}
+	return ops, nil
+}
+
+// find looks name up in the documents of root that may define it. Without
+// all, it stops short of loading every document.
+func (x *opsIndex) find(ctx context.Context, root *opsRoot, name, apiVersion string, all bool) (*Operation, error) {
+	_, rest := splitVerb(name)
+	// A full operationId carries its document's token after the verb.
+	var full []*docRef
+	for _, r := range root.refs {
+		if r.token != "" && strings.HasPrefix(rest, r.token) {
+			full = append(full, r)
+		}
+	}
+	slices.SortStableFunc(full, func(a, b *docRef) int { return len(b.token) - len(a.token) })
+	for _, r := range full {
+		d, err := x.loadDoc(ctx, r)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, err
+		}
+		if d != nil && d.byID[name] != nil {
+			return d.byID[name], nil
+		}
+	}
+	// A short name: the object's group-version, else those serving the
+	// kinds the name mentions, else those without a token, else all.
+	if r := root.byGV[apiVersion]; r != nil {
+		d, err := x.loadDoc(ctx, r)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, err
+		}
+		if d != nil && len(d.byShort[name]) > 0 {
+			return d.byShort[name][0], nil
+		}
+	}
+	phases := [][]*docRef{x.kindDocs(ctx, root, rest), root.plain}
+	if all {
+		phases = append(phases, root.refs)
+	}
+	var failed []error
+	for _, refs := range phases {
+		docs, errs := x.loadDocs(ctx, refs)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		failed = append(failed, errs...)
+		var found []*Operation
+		for _, d := range docs {
+			switch {
+			case d == nil:
+			case d.byID[name] != nil:
+				found = append(found, d.byID[name])
+			default:
+				found = append(found, d.byShort[name]...)
+			}
+		}
+		if len(found) > 0 {
+			return pickOperation(name, apiVersion, found)
+		}
+	}
+	return nil, errors.Join(x.unknown(name, root), errors.Join(failed...))
+}
+
+// pickOperation chooses among the operations a name matched.
+func pickOperation(name, apiVersion string, found []*Operation) (*Operation, error) {
+	slices.SortFunc(found, func(a, b *Operation) int { return strings.Compare(a.ID, b.ID) })
+	found = slices.Compact(found)
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	var ids []string
+	for _, op := range found {
+		if op.GroupVersion == apiVersion && apiVersion != "" {
+			return op, nil
+		}
+		ids = append(ids, op.ID)
+	}
+	return nil, &AmbiguousOperationError{Name: name, Candidates: ids}
+}
+
+// kindDocs returns the group-version documents that serve a kind named in
+// rest, the part of an operation name after its verb, as discovery knows
+// them. At each word, the longest kind wins: "NamespacedRoleBinding" names
+// RoleBinding, not Binding. Discovery failing only means looking further.
+func (x *opsIndex) kindDocs(ctx context.Context, root *opsRoot, rest string) []*docRef {
+	if x.c == nil || x.c.disc == nil || rest == "" {
+		return nil
+	}
+	res, err := x.c.disc.resources(ctx)
+	if err != nil {
+		return nil
+	}
+	gvs := map[string][]string{}
+	for _, r := range res {
+		gv := r.Version
+		if r.Group != "" {
+			gv = r.Group + "/" + r.Version
+		}
+		gvs[r.Kind] = append(gvs[r.Kind], gv)
+	}
+	var refs []*docRef
+	for i := 0; i < len(rest); {
+		best := ""
+		if unicode.IsUpper(rune(rest[i])) {
+			for kind := range gvs {
+				end := i + len(kind)
+				if len(kind) > len(best) && strings.HasPrefix(rest[i:], kind) && (end == len(rest) || unicode.IsUpper(rune(rest[end]))) {
+					best = kind
+				}
+			}
+		}
+		if best == "" {
+			i++
+			continue
+		}
+		for _, gv := range gvs[best] {
+			if r := root.byGV[gv]; r != nil && !slices.Contains(refs, r) {
+				refs = append(refs, r)
+			}
+		}
+		i += len(best)
+	}
+	return refs
+}
+
+// unknown builds the error for a name no loaded document of root defines,
+// suggesting the closest names among them.
+func (x *opsIndex) unknown(name string, root *opsRoot) *UnknownOperationError {
+	type near struct {
+		name string
+		d    int
+	}
+	var nears []near
+	seen := map[string]bool{}
+	limit := max(3, len(name)/3)
+	x.mu.Lock()
+	loads := make([]*docLoad, 0, len(root.refs))
+	for _, r := range root.refs {
+		if l := x.docs[docKey(r)]; l != nil {
+			loads = append(loads, l)
+		}
+	}
+	x.mu.Unlock()
+	for _, l := range loads {
+		select {
+		case <-l.done:
+		default:
+			continue
+		}
+		if l.doc == nil {
+			continue
+		}
+		for _, op := range l.doc.ops {
+			for _, n := range []string{op.ID, op.ShortID} {
+				if seen[n] {
+					continue
+				}
+				seen[n] = true
+				if d := opsDistance(name, n); d <= limit {
+					nears = append(nears, near{n, d})
+				}
+			}
+		}
+	}
+	slices.SortFunc(nears, func(a, b near) int {
+		if a.d != b.d {
+			return a.d - b.d
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	e := &UnknownOperationError{Name: name}
+	for _, n := range nears[:min(len(nears), 5)] {
+		e.Suggestions = append(e.Suggestions, n.name)
+	}
+	return e
+}
+
+// loadRoot returns the list of documents: any copy, or with fresh one that
+// a load started after the one numbered seen fetched from the server.
+// Concurrent callers share one load; a caller whose ctx ends stops waiting.
+func (x *opsIndex) loadRoot(ctx context.Context, fresh bool, seen uint64) (*opsRoot, error) {
+	for {
+		x.mu.Lock()
+		if r := x.root; r != nil && (!fresh || r.seq > seen) {
+			x.mu.Unlock()
+			return r, nil
+		}
+		l, mine := x.rootLoad, false
+		if l == nil {
+			x.seq++
+			l, mine = &rootLoad{seq: x.seq, fromDisk: !fresh, done: make(chan struct{})}, true
+			x.rootLoad = l
+		}
+		x.mu.Unlock()
+		if mine {
+			x.runRootLoad(ctx, l)
+		}
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if l.err != nil {
+			if !mine && ctx.Err() == nil && isContextError(l.err) {
+				continue // the loader gave up, we did not
+			}
+			return nil, l.err
+		}
+		if !fresh || l.root.seq > seen {
+			return l.root, nil
+		}
+		// We waited for a load that does not answer our question: start ours.
+	}
+}
+
+func (x *opsIndex) runRootLoad(ctx context.Context, l *rootLoad) {
+	defer func() {
+		x.mu.Lock()
+		if l.err == nil {
+			x.root = l.root
+		}
+		x.rootLoad = nil
+		x.mu.Unlock()
+		close(l.done)
+	}()
+	if l.fromDisk && x.dir != "" {
+		if data, err := os.ReadFile(filepath.Join(x.dir, opsRootFile)); err == nil {
+			if refs, err := parseRoot(data); err == nil && len(refs) > 0 {
+				l.root = newOpsRoot(refs, 0)
+				return
+			}
+		}
+	}
+	resp, err := x.c.do(ctx, &request{method: "GET", path: "/openapi/v3"})
+	if err != nil {
+		l.err = fmt.Errorf("kobj: GET /openapi/v3: %w", err)
+		return
+	}
+	refs, err := parseRoot(resp.Body)
+	if err != nil {
+		l.err = err
+		return
+	}
+	l.root = newOpsRoot(refs, l.seq)
+	x.writeFile(opsRootFile, resp.Body)
+}
+
+func newOpsRoot(refs []*docRef, seq uint64) *opsRoot {
+	r := &opsRoot{seq: seq, refs: refs, byGV: map[string]*docRef{}}
+	for _, ref := range refs {
+		if ref.gv != "" {
+			r.byGV[ref.gv] = ref
+		}
+		if ref.token == "" {
+			r.plain = append(r.plain, ref)
+		}
+	}
+	return r
+}
+
+func docKey(r *docRef) string { return r.key + "?" + r.hash }
+
+// loadDoc returns the parsed document r names: from memory, else from the
+// disk, else from the server. Concurrent callers share one load.
+func (x *opsIndex) loadDoc(ctx context.Context, r *docRef) (*opsDoc, error) {
+	key := docKey(r)
+	for {
+		x.mu.Lock()
+		l, mine := x.docs[key], false
+		if l == nil {
+			l, mine = &docLoad{done: make(chan struct{})}, true
+			x.docs[key] = l
+		}
+		x.mu.Unlock()
+		if mine {
+			l.doc, l.err = x.readDoc(ctx, r)
+			if l.err != nil {
+				x.mu.Lock()
+				delete(x.docs, key) // the next caller tries again
+				x.mu.Unlock()
+			}
+			close(l.done)
+		}
+		select {
+		case <-l.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if l.err != nil && !mine && ctx.Err() == nil && isContextError(l.err) {
+			continue
+		}
+		return l.doc, l.err
+	}
+}
+
+// loadDocs loads refs concurrently. docs[i] is nil where errs has an error.
+func (x *opsIndex) loadDocs(ctx context.Context, refs []*docRef) (docs []*opsDoc, errs []error) {
+	docs = make([]*opsDoc, len(refs))
+	all := make([]error, len(refs))
+	var wg sync.WaitGroup
+	for i, r := range refs {
+		wg.Go(func() { docs[i], all[i] = x.loadDoc(ctx, r) })
+	}
+	wg.Wait()
+	for _, err := range all {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return docs, errs
+}
+
+// readDoc reads a document from the disk, else fetches and stores it.
+func (x *opsIndex) readDoc(ctx context.Context, r *docRef) (*opsDoc, error) {
+	file := hashFile(r.hash)
+	if x.dir != "" && file != "" {
+		if data, err := os.ReadFile(filepath.Join(x.dir, file)); err == nil {
+			if d, err := parseOpsDoc(data, r); err == nil {
+				return d, nil
+			}
+			os.Remove(filepath.Join(x.dir, file)) // corrupt: fetch it again
+		}
+	}
+	req := &request{method: "GET", path: r.path}
+	if r.hash != "" {
+		req.query = url.Values{"hash": {r.hash}}
+	}
+	resp, err := x.c.do(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("kobj: GET %s: %w", r.path, err)
+	}
+	d, err := parseOpsDoc(resp.Body, r)
+	if err != nil {
+		return nil, err
+	}
+	// A hash the server no longer serves is redirected to the current
+	// document: file it under the hash it has (its ETag).
+	if etag := strings.Trim(resp.Header.Get("Etag"), `"`); etag != "" {
+		file = hashFile(etag)
+	}
+	if file != "" {
+		x.writeFile(file, resp.Body)
+	}
+	return d, nil
+}
+
+// hashFile returns the file name of the document with hash h: h itself
+// when it is a plain token, else its SHA-256; "" for no hash.
+func hashFile(h string) string {
+	if h == "" {
+		return ""
+	}
+	if len(h) <= 200 && strings.Trim(h, "0123456789ABCDEFabcdef") == "" {
+		return h
+	}
+	sum := sha256.Sum256([]byte(h))
+	return hex.EncodeToString(sum[:])
+}
+
+// writeFile stores data under name in the cache folder: written under a
+// temporary name (mode 0600) and renamed, so that readers, in this process
+// or another, see a whole file or none. Failing costs a later fetch only.
+func (x *opsIndex) writeFile(name string, data []byte) {
+	if x.dir == "" || os.MkdirAll(x.dir, 0o700) != nil {
+		return
+	}
+	f, err := os.CreateTemp(x.dir, ".tmp-*")
+	if err != nil {
+		return
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(x.dir, name))
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+}
+
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

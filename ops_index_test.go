@@ -1,0 +1,486 @@
+package kobj
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// The documents under testdata/openapi were fetched from a kube-apiserver
+// v1.37.2 (envtest) with a CRD widgets.stable.example.com/v1 installed:
+// GET /openapi/v3 (root.json, trimmed to the saved documents), each
+// document as <key with / as _>.json.gz, and aggregated discovery.
+
+func opsTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := readOpsTestdata(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func readOpsTestdata(name string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join("testdata", "openapi", name))
+	if err != nil || !strings.HasSuffix(name, ".gz") {
+		return data, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// opsServer serves the saved documents and counts the requests it gets.
+type opsServer struct {
+	t    *testing.T
+	srv  *httptest.Server
+	docs map[string][]byte // by URL path
+
+	mu     sync.Mutex
+	root   map[string]string // key → serverRelativeURL, as served now
+	hits   []string
+	block  chan struct{} // when set, document requests wait for it
+	hidden map[string]bool
+}
+
+func newOpsServer(t *testing.T, hide ...string) *opsServer {
+	s := &opsServer{t: t, docs: map[string][]byte{}, hidden: map[string]bool{}}
+	var root oaRoot
+	if err := json.Unmarshal(opsTestdata(t, "root.json"), &root); err != nil {
+		t.Fatal(err)
+	}
+	s.root = map[string]string{}
+	for key, p := range root.Paths {
+		s.root[key] = p.URL
+		s.docs["/openapi/v3/"+key] = opsTestdata(t, strings.ReplaceAll(key, "/", "_")+".json.gz")
+	}
+	for _, k := range hide {
+		s.hidden[k] = true
+	}
+	s.docs["/api"] = opsTestdata(t, "discovery_api.json.gz")
+	s.docs["/apis"] = opsTestdata(t, "discovery_apis.json.gz")
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *opsServer) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	block := s.block
+	paths := map[string]any{}
+	for k, u := range s.root {
+		if !s.hidden[k] {
+			paths[k] = map[string]string{"serverRelativeURL": u}
+		}
+	}
+	s.mu.Unlock()
+	switch {
+	case r.URL.Path == "/openapi/v3":
+		json.NewEncoder(w).Encode(map[string]any{"paths": paths})
+	case r.URL.Path == "/api" || r.URL.Path == "/apis":
+		w.Header().Set("Content-Type", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+		w.Write(s.docs[r.URL.Path])
+	case s.docs[r.URL.Path] != nil:
+		if block != nil {
+			<-block
+		}
+		w.Header().Set("Etag", `"`+r.URL.Query().Get("hash")+`"`)
+		w.Write(s.docs[r.URL.Path])
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (s *opsServer) show(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.hidden, key)
+}
+
+// requests returns the requests served since the last call.
+func (s *opsServer) requests() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.hits
+	s.hits = nil
+	return h
+}
+
+func (s *opsServer) client(dir string) *Client {
+	s.t.Helper()
+	c, err := NewClient(&rest.Config{
+		Host: s.srv.URL,
+		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
+			return opsCounter{rt, s}
+		},
+	}, CacheDir(dir))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return c
+}
+
+type opsCounter struct {
+	rt http.RoundTripper
+	s  *opsServer
+}
+
+func (c opsCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.s.mu.Lock()
+	c.s.hits = append(c.s.hits, r.URL.Path)
+	c.s.mu.Unlock()
+	return c.rt.RoundTrip(r)
+}
+
+func opsResolve(t *testing.T, c *Client, name, apiVersion string) *Operation {
+	t.Helper()
+	op, err := c.ops.resolve(context.Background(), name, apiVersion)
+	if err != nil {
+		t.Fatalf("resolve(%q, %q): %v", name, apiVersion, err)
+	}
+	return op
+}
+
+func wantRequests(t *testing.T, s *opsServer, want ...string) {
+	t.Helper()
+	got := s.requests()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("requests = %q, want %q", got, want)
+	}
+}
+
+func TestOpsResolveColdWarm(t *testing.T) {
+	s := newOpsServer(t)
+	dir := t.TempDir()
+	c := s.client(dir)
+	op := opsResolve(t, c, "createCoreV1NamespacedPod", "")
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/api/v1")
+	if op.ID != "createCoreV1NamespacedPod" || op.ShortID != "createNamespacedPod" || op.GroupVersion != "v1" ||
+		op.Group != "" || op.Version != "v1" || op.Kind != "Pod" || op.Action != "post" || op.Method != "POST" ||
+		op.Path != "/api/v1/namespaces/{namespace}/pods" || op.ResponseKind != "Pod" || op.Streaming ||
+		op.Description != "create a Pod" {
+		t.Errorf("op = %+v", op)
+	}
+	if again := opsResolve(t, c, "createCoreV1NamespacedPod", ""); again != op {
+		t.Error("a second resolve gave another Operation")
+	}
+	opsResolve(t, c, "createNamespacedPod", "v1")
+	opsResolve(t, c, "readCoreV1NamespacedPodLog", "")
+	wantRequests(t, s)
+
+	// A new process on the same cache folder asks nothing.
+	c2 := s.client(dir)
+	if op := opsResolve(t, c2, "deleteCoreV1NamespacedPod", ""); op.Method != "DELETE" {
+		t.Errorf("op = %+v", op)
+	}
+	wantRequests(t, s)
+
+	// Files: the root and the document under its hash, private.
+	var names []string
+	entries, _ := os.ReadDir(filepath.Join(dir, hostFolder(s.srv.URL), "openapi"))
+	for _, e := range entries {
+		names = append(names, e.Name())
+		if info, err := e.Info(); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v", e.Name(), info.Mode(), err)
+		}
+	}
+	if len(names) != 2 || !slices.Contains(names, opsRootFile) {
+		t.Errorf("cache files = %q", names)
+	}
+}
+
+func TestOpsNamesOutsideGroupVersions(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client(t.TempDir())
+	for name, path := range map[string]string{
+		"getCodeVersion":     "/version/",
+		"getAPIVersions":     "/apis/",
+		"getCoreAPIVersions": "/api/",
+		"getAppsAPIGroup":    "/apis/apps/",
+	} {
+		op := opsResolve(t, c, name, "")
+		if op.ID != name || op.ShortID != name || op.GroupVersion != "" || op.Path != path || op.Method != "GET" {
+			t.Errorf("%s: %+v", name, op)
+		}
+	}
+}
+
+func TestOpsShortNames(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client(t.TempDir())
+	if op := opsResolve(t, c, "createNamespacedPod", "v1"); op.ID != "createCoreV1NamespacedPod" {
+		t.Errorf("createNamespacedPod → %s", op.ID)
+	}
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/api/v1")
+
+	// Without apiVersion, discovery says which group-versions serve the kind.
+	if op := opsResolve(t, c, "listDeploymentForAllNamespaces", ""); op.ID != "listAppsV1DeploymentForAllNamespaces" || op.Kind != "Deployment" || op.ResponseKind != "DeploymentList" {
+		t.Errorf("listDeploymentForAllNamespaces → %+v", op)
+	}
+	wantRequests(t, s, "/api", "/apis", "/openapi/v3/apis/apps/v1")
+	if op := opsResolve(t, c, "replaceNamespacedDeploymentScale", ""); op.ID != "replaceAppsV1NamespacedDeploymentScale" || op.Body.Kind != "Scale" || op.Body.GroupVersion != "autoscaling/v1" {
+		t.Errorf("replaceNamespacedDeploymentScale → %+v %+v", op, op.Body)
+	}
+	if op := opsResolve(t, c, "createNamespacedPodEviction", ""); op.ID != "createCoreV1NamespacedPodEviction" || op.Body.Kind != "Eviction" || op.Body.GroupVersion != "policy/v1" {
+		t.Errorf("createNamespacedPodEviction → %+v %+v", op, op.Body)
+	}
+	if op := opsResolve(t, c, "watchNamespacedPodList", ""); op.ID != "watchCoreV1NamespacedPodList" || !op.Streaming || op.Action != "watchlist" {
+		t.Errorf("watchNamespacedPodList → %+v", op)
+	}
+	if op := opsResolve(t, c, "connectGetNamespacedPodExec", ""); !op.Streaming || op.Action != "connect" {
+		t.Errorf("connectGetNamespacedPodExec → %+v", op)
+	}
+	// Custom resources: the group's dots are dropped, and camel case.
+	if op := opsResolve(t, c, "createNamespacedWidget", ""); op.ID != "createStableExampleComV1NamespacedWidget" || op.GroupVersion != "stable.example.com/v1" || op.Group != "stable.example.com" || op.Body.Kind != "Widget" {
+		t.Errorf("createNamespacedWidget → %+v", op)
+	}
+	wantRequests(t, s, "/openapi/v3/apis/stable.example.com/v1")
+
+	// One short name, two group-versions.
+	if op := opsResolve(t, c, "createNamespacedHorizontalPodAutoscaler", "autoscaling/v2"); op.ID != "createAutoscalingV2NamespacedHorizontalPodAutoscaler" {
+		t.Errorf("with autoscaling/v2 → %s", op.ID)
+	}
+	if op := opsResolve(t, c, "createNamespacedHorizontalPodAutoscaler", "autoscaling/v1"); op.ID != "createAutoscalingV1NamespacedHorizontalPodAutoscaler" {
+		t.Errorf("with autoscaling/v1 → %s", op.ID)
+	}
+	_, err := c.ops.resolve(context.Background(), "createNamespacedHorizontalPodAutoscaler", "")
+	var amb *AmbiguousOperationError
+	if !errors.As(err, &amb) || !slices.Equal(amb.Candidates, []string{
+		"createAutoscalingV1NamespacedHorizontalPodAutoscaler", "createAutoscalingV2NamespacedHorizontalPodAutoscaler"}) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range amb.Candidates {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not name %s", err, want)
+		}
+	}
+}
+
+func TestOpsUnknownName(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client(t.TempDir())
+	for name, want := range map[string]string{
+		"createNamespacedPood":       "createNamespacedPod",
+		"createCoreV1NamespacedPood": "createCoreV1NamespacedPod",
+		"lsitNamespacedDeployment":   "listNamespacedDeployment",
+	} {
+		_, err := c.ops.resolve(context.Background(), name, "")
+		var unknown *UnknownOperationError
+		if !errors.As(err, &unknown) || unknown.Name != name || len(unknown.Suggestions) == 0 || unknown.Suggestions[0] != want {
+			t.Errorf("%s: err = %v", name, err)
+		} else if len(unknown.Suggestions) > 5 || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestOpsRootRefetchedOnMiss(t *testing.T) {
+	s := newOpsServer(t, "apis/stable.example.com/v1") // the CRD is not there yet
+	dir := t.TempDir()
+	old := s.client(dir)
+	for _, name := range []string{"createNamespacedPod", "getCodeVersion", "getAPIVersions"} {
+		opsResolve(t, old, name, "") // discovery and the small documents on disk
+	}
+	s.requests()
+
+	s.show("apis/stable.example.com/v1") // the CRD is created
+	c := s.client(dir)
+	if op := opsResolve(t, c, "createStableExampleComV1NamespacedWidget", ""); op.ShortID != "createNamespacedWidget" {
+		t.Errorf("op = %+v", op)
+	}
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/apis/stable.example.com/v1")
+
+	// The root fetched during a call is not fetched again for its miss.
+	_, err := c.ops.resolve(context.Background(), "getCoreV1Nothing", "")
+	var unknown *UnknownOperationError
+	if !errors.As(err, &unknown) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := strings.Count(strings.Join(s.requests(), " "), "/openapi/v3 "); n > 1 {
+		t.Errorf("root fetched %d times", n)
+	}
+}
+
+func TestOpsParameters(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client("")
+	op := opsResolve(t, c, "createCoreV1NamespacedPod", "")
+	type p struct {
+		name, in, typ string
+		required      bool
+	}
+	var got []p
+	for _, x := range op.Params {
+		got = append(got, p{x.Name, x.In, x.Type, x.Required})
+		if x.Description == "" {
+			t.Errorf("%s has no description", x.Name)
+		}
+	}
+	want := []p{{"namespace", "path", "string", true}, {"dryRun", "query", "string", false}, {"fieldManager", "query", "string", false},
+		{"fieldValidation", "query", "string", false}, {"pretty", "query", "string", false}}
+	if !slices.Equal(got, want) {
+		t.Errorf("params = %v, want %v", got, want)
+	}
+	if b := op.Body; b == nil || !b.Required || b.Kind != "Pod" || b.GroupVersion != "v1" || !slices.Equal(b.ContentTypes, []string{"*/*"}) {
+		t.Errorf("body = %+v", op.Body)
+	}
+
+	op = opsResolve(t, c, "readCoreV1NamespacedPod", "")
+	if len(op.Params) < 2 || op.Params[0].Name != "namespace" || op.Params[1].Name != "name" || op.Body != nil {
+		t.Errorf("read params = %+v body %+v", op.Params, op.Body)
+	}
+	op = opsResolve(t, c, "patchCoreV1NamespacedPod", "")
+	want2 := []string{"application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"}
+	if b := op.Body; b == nil || b.Kind != "Patch" || b.GroupVersion != "" || !slices.Equal(b.ContentTypes, want2) {
+		t.Errorf("patch body = %+v", op.Body)
+	}
+	op = opsResolve(t, c, "listCoreV1NamespacedPod", "")
+	var limit *Parameter
+	for i := range op.Params {
+		if op.Params[i].Name == "limit" {
+			limit = &op.Params[i]
+		}
+	}
+	if limit == nil || limit.Type != "integer" || op.ResponseKind != "PodList" || op.Streaming {
+		t.Errorf("list: limit %+v, %+v", limit, op)
+	}
+	op = opsResolve(t, c, "deleteCoreV1CollectionNamespacedPod", "")
+	if op.ShortID != "deleteCollectionNamespacedPod" || op.Action != "deletecollection" || op.Body == nil || op.Body.Kind != "DeleteOptions" || op.Body.GroupVersion != "v1" {
+		t.Errorf("deletecollection: %+v %+v", op, op.Body)
+	}
+}
+
+func TestOpsConcurrentColdResolves(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client(t.TempDir())
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if _, err := c.ops.resolve(context.Background(), "createCoreV1NamespacedPod", ""); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/api/v1")
+}
+
+func TestOpsWaitHonoursContext(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client("")
+	if _, err := c.ops.loadRoot(context.Background(), false, 0); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	s.mu.Lock()
+	s.block = release
+	s.mu.Unlock()
+	loaded := make(chan error, 1)
+	go func() {
+		_, err := c.ops.resolve(context.Background(), "createCoreV1NamespacedPod", "")
+		loaded <- err
+	}()
+	for len(s.requests()) == 0 {
+		time.Sleep(time.Millisecond) // wait until the loader is at the server
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := c.ops.resolve(ctx, "createCoreV1NamespacedPod", ""); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("waiter: err = %v", err)
+	}
+	close(release)
+	if err := <-loaded; err != nil {
+		t.Errorf("loader: %v", err)
+	}
+}
+
+func TestOpsOperations(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client("")
+	ops, err := c.ops.operations(context.Background(), "apps/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/apis/apps/v1")
+	if len(ops) < 50 || !slices.IsSortedFunc(ops, func(a, b *Operation) int { return strings.Compare(a.ID, b.ID) }) {
+		t.Errorf("%d operations", len(ops))
+	}
+	for _, op := range ops {
+		if op.GroupVersion != "apps/v1" || op.Group != "apps" || op.ShortID == op.ID {
+			t.Errorf("%+v", op)
+		}
+	}
+	all, err := c.ops.operations(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, op := range all {
+		if ids[op.ID] {
+			t.Errorf("%s twice", op.ID)
+		}
+		ids[op.ID] = true
+	}
+	for _, id := range []string{"getCodeVersion", "getAPIVersions", "createCoreV1NamespacedPod", "createAppsV1NamespacedDeployment", "listAutoscalingV2HorizontalPodAutoscalerForAllNamespaces"} {
+		if !ids[id] {
+			t.Errorf("%s missing", id)
+		}
+	}
+	if _, err := c.ops.operations(context.Background(), "nope/v1"); err == nil {
+		t.Error("no error for an unknown group-version")
+	}
+}
+
+// Every operation of every saved document: the token computed from the
+// document's key is what the real server put in its operationIds.
+func TestOpsTokensMatchServer(t *testing.T) {
+	refs, err := parseRoot(opsTestdata(t, "root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refs {
+		d, err := parseOpsDoc(opsTestdata(t, strings.ReplaceAll(r.key, "/", "_")+".json.gz"), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.ops) == 0 {
+			t.Errorf("%s: no operations", r.key)
+		}
+		for _, op := range d.ops {
+			if _, rest := splitVerb(op.ID); r.token != "" && !strings.HasPrefix(rest, r.token) {
+				t.Errorf("%s: %s lacks %s", r.key, op.ID, r.token)
+			}
+			if (r.gv != "") != (op.ShortID != op.ID) {
+				t.Errorf("%s: %s → %s", r.key, op.ID, op.ShortID)
+			}
+		}
+	}
+	for key, want := range map[string]string{
+		"api/v1": "CoreV1", "api": "Core", "apis": "", "version": "", "apis/apps": "Apps",
+		"apis/rbac.authorization.k8s.io/v1": "RbacAuthorizationV1", "apis/stable.example.com/v1": "StableExampleComV1",
+		"apis/flowcontrol.apiserver.k8s.io/v1beta3": "FlowcontrolApiserverV1beta3", "apis/cert-manager.io/v1": "CertManagerIoV1",
+		".well-known/openid-configuration": "", "openid/v1/jwks": "",
+	} {
+		if got := operationToken(key); got != want {
+			t.Errorf("operationToken(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
