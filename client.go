@@ -164,12 +164,16 @@ func (w warningAdapter) HandleWarningHeaderWithContext(_ context.Context, code i
 // hostFolder turns a server address into a folder name, as kubectl does.
 func hostFolder(host string) string {
 	host = strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://")
-	return strings.Map(func(r rune) rune {
+	safe := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
 			return r
 		}
 		return '_'
 	}, host)
+	if strings.Trim(safe, ".") == "" { // "." or ".." would leave the cache folder
+		safe = strings.Repeat("_", len(safe)+1)
+	}
+	return safe
 }
 
 // Namespace returns the namespace used when a call names none.

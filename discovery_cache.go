@@ -475,24 +475,3 @@ func (d *discoveryCache) writeDisk(docs []discoveryDoc, fetched time.Time) {
 		os.Remove(f.Name())
 	}
 }
-
-// discoveryCacheDir returns os.UserCacheDir()/kobj/discovery/<host>, the host
-// without its scheme and with characters but [A-Za-z0-9.-] replaced by _ as
-// kubectl does, or "" (no disk cache) when there is no user cache folder.
-func discoveryCacheDir(host string) string {
-	base, err := os.UserCacheDir()
-	if err != nil || host == "" {
-		return ""
-	}
-	host = strings.TrimPrefix(strings.TrimPrefix(host, "https://"), "http://")
-	safe := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
-			return r
-		}
-		return '_'
-	}, host)
-	if strings.Trim(safe, ".") == "" { // "." or ".." would leave the discovery folder
-		safe = strings.Repeat("_", len(safe))
-	}
-	return filepath.Join(base, "kobj", "discovery", safe)
-}

@@ -89,14 +89,24 @@ type fakeAPIServer struct {
 	format string      // aggregatedV2, aggregatedV2beta1 or "legacy"
 	gadget atomic.Bool // example.com/v1 also serves Gadget
 	broken bool        // legacy: list metrics.k8s.io/v1beta1, whose lists fail
-	gate   chan struct{}
+	mu     sync.Mutex
+	gate   chan struct{} // when set, answers wait for release
 }
 
+// hold makes the server answer only after release, with its state at the
+// time of the request.
+func (s *fakeAPIServer) hold() { s.mu.Lock(); s.gate = make(chan struct{}); s.mu.Unlock() }
+
+func (s *fakeAPIServer) release() { s.mu.Lock(); close(s.gate); s.gate = nil; s.mu.Unlock() }
+
 func (s *fakeAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.gate != nil {
-		<-s.gate
-	}
 	extra := map[bool][2]string{true: {gadgetAggregated, gadgetLegacy}}[s.gadget.Load()]
+	s.mu.Lock()
+	gate := s.gate
+	s.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	legacyAccept := "application/json"
 	if r.URL.Path == "/api" || r.URL.Path == "/apis" {
 		legacyAccept = discoveryAccept
@@ -287,12 +297,14 @@ func TestDiscoveryDiskFiles(t *testing.T) {
 		t.Errorf("temporary files left: %v", tmp)
 	}
 	d := e.cache()
+	mustLookup(t, d, "v1", "Pod")
+	e.expect(t, "from disk", 0)
 	d.invalidate()
 	if _, err := os.Stat(filepath.Join(e.dir, discoveryFileName)); !os.IsNotExist(err) {
 		t.Errorf("invalidate left the disk file: %v", err)
 	}
 	mustLookup(t, d, "v1", "Pod")
-	e.expect(t, "after invalidate", 2)
+	e.expect(t, "after invalidate, same cache", 2)
 
 	off := newDiscoveryCache(e.fetch, "", 0) // no disk copy
 	mustLookup(t, off, "v1", "Pod")
@@ -314,6 +326,32 @@ func TestDiscoveryMissRefetches(t *testing.T) {
 	mustLookup(t, d, "example.com/v1", "Gadget")
 	mustLookup(t, e.cache(), "example.com/v1", "Gadget")
 	e.expect(t, "after the refetch, same cache and new cache", 0)
+}
+
+func TestDiscoveryMissDoesNotTrustAnOlderFetch(t *testing.T) {
+	e := newDiscoveryEnv(t, aggregatedV2)
+	d := e.cache()
+	mustLookup(t, d, "v1", "Pod")
+	e.expect(t, "cold", 2)
+
+	e.srv.hold()
+	older := make(chan error)
+	go func() { _, err := d.lookup(context.Background(), "v1", "Frobnicator"); older <- err }()
+	for e.rt.pending() < 2 { // the older refetch has asked; the server answers without Gadget
+		time.Sleep(time.Millisecond)
+	}
+	e.srv.gadget.Store(true)
+	newer := make(chan error)
+	go func() { _, err := d.lookup(context.Background(), "example.com/v1", "Gadget"); newer <- err }()
+	time.Sleep(50 * time.Millisecond) // let the Gadget lookup join the refetch in flight
+	e.srv.release()
+	if err := <-older; err == nil {
+		t.Error("Frobnicator: no error")
+	}
+	if err := <-newer; err != nil {
+		t.Errorf("Gadget: %v", err)
+	}
+	e.expect(t, "two refetches", 4)
 }
 
 func TestDiscoveryUnknownKind(t *testing.T) {
@@ -360,7 +398,7 @@ func TestDiscoveryUnknownKind(t *testing.T) {
 func TestDiscoveryConcurrentColdLookups(t *testing.T) {
 	before := runtime.NumGoroutine()
 	e := newDiscoveryEnv(t, aggregatedV2)
-	e.srv.gate = make(chan struct{}) // hold the fetch until every lookup waits on it
+	e.srv.hold() // hold the fetch until every lookup waits on it
 	d := e.cache()
 
 	canceled, cancel := context.WithCancel(context.Background())
@@ -386,7 +424,7 @@ func TestDiscoveryConcurrentColdLookups(t *testing.T) {
 	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled waiter: %v, want context.Canceled", err)
 	}
-	close(e.srv.gate) // the fetch goes on for the others
+	e.srv.release() // the fetch goes on for the others
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -394,7 +432,6 @@ func TestDiscoveryConcurrentColdLookups(t *testing.T) {
 	}
 	e.expect(t, "50 concurrent cold lookups", 2)
 
-	e.srv.gate = nil
 	e.rt.base.CloseIdleConnections()
 	deadline := time.Now().Add(2 * time.Second)
 	for runtime.NumGoroutine() > before+2 && time.Now().Before(deadline) { // +2: the test server
@@ -502,6 +539,18 @@ func TestDiscoveryFetchError(t *testing.T) {
 	}
 	fail = false // errors are not cached
 	mustLookup(t, d, "v1", "Pod")
+	e.rt.take()
+
+	// A miss drops the disk copy even when the refetch fails, so that the
+	// next process asks the server too.
+	fail = true
+	if _, err := d.lookup(context.Background(), "v1", "Frobnicator"); !apierrors.IsServiceUnavailable(err) {
+		t.Errorf("got %v, want the server's error", err)
+	}
+	mustLookup(t, d, "v1", "Pod") // the memory copy still answers
+	fail = false
+	mustLookup(t, e.cache(), "v1", "Pod")
+	e.expect(t, "new cache after a failed refetch", 2)
 }
 
 func TestDiscoveryHotPathDoesNotAllocate(t *testing.T) {
@@ -514,24 +563,33 @@ func TestDiscoveryHotPathDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func TestDiscoveryCacheDir(t *testing.T) {
-	base, err := os.UserCacheDir()
-	if err != nil {
-		t.Skip(err)
-	}
+func TestHostFolder(t *testing.T) {
 	for host, want := range map[string]string{
 		"https://10.0.0.1:6443":            "10.0.0.1_6443",
 		"http://localhost:8080/":           "localhost_8080_",
 		"my-cluster.example.com":           "my-cluster.example.com",
 		"https://[::1]:6443":               "___1__6443",
 		"https://api.example.com/k8s/clus": "api.example.com_k8s_clus",
-		"..":                               "__",
+		"..":                               "___",
+		"":                                 "_",
 	} {
-		if got := discoveryCacheDir(host); got != filepath.Join(base, "kobj", "discovery", want) {
-			t.Errorf("discoveryCacheDir(%q) = %q, want .../%s", host, got, want)
+		if got := hostFolder(host); got != want {
+			t.Errorf("hostFolder(%q) = %q, want %q", host, got, want)
 		}
 	}
-	if got := discoveryCacheDir(""); got != "" {
-		t.Errorf("discoveryCacheDir(\"\") = %q", got)
+}
+
+func TestDiscoveryWithoutCoreGroup(t *testing.T) {
+	e := newDiscoveryEnv(t, aggregatedV2)
+	d := newDiscoveryCache(func(ctx context.Context, path, accept string) ([]byte, string, error) {
+		if path == "/api" { // aggregated API servers answer 404 here
+			return nil, "", apierrors.NewNotFound(schema.GroupResource{}, "")
+		}
+		return e.fetch(ctx, path, accept)
+	}, e.dir, 0)
+	mustLookup(t, d, "apps/v1", "Deployment")
+	var uk *UnknownKindError
+	if _, err := d.lookup(context.Background(), "v1", "Pod"); !errors.As(err, &uk) {
+		t.Errorf("Pod: %v, want *UnknownKindError", err)
 	}
 }

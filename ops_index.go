@@ -146,6 +146,9 @@ func newOpsIndex(c *Client, dir string) *opsIndex {
 // sharing a short name. It fails with *UnknownOperationError or
 // *AmbiguousOperationError.
 func (x *opsIndex) resolve(ctx context.Context, name, apiVersion string) (*Operation, error) {
+	if name == "" {
+		return nil, &UnknownOperationError{}
+	}
 	x.mu.Lock()
 	start := x.seq
 	x.mu.Unlock()

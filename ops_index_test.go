@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -281,10 +282,15 @@ func TestOpsUnknownName(t *testing.T) {
 		"createNamespacedPood":       "createNamespacedPod",
 		"createCoreV1NamespacedPood": "createCoreV1NamespacedPod",
 		"lsitNamespacedDeployment":   "listNamespacedDeployment",
+		"":                           "",
 	} {
 		_, err := c.ops.resolve(context.Background(), name, "")
 		var unknown *UnknownOperationError
-		if !errors.As(err, &unknown) || unknown.Name != name || len(unknown.Suggestions) == 0 || unknown.Suggestions[0] != want {
+		if want == "" {
+			if !errors.As(err, &unknown) || len(unknown.Suggestions) != 0 {
+				t.Errorf("empty name: err = %v", err)
+			}
+		} else if !errors.As(err, &unknown) || unknown.Name != name || len(unknown.Suggestions) == 0 || unknown.Suggestions[0] != want {
 			t.Errorf("%s: err = %v", name, err)
 		} else if len(unknown.Suggestions) > 5 || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v", name, err)
@@ -314,7 +320,7 @@ func TestOpsRootRefetchedOnMiss(t *testing.T) {
 	if !errors.As(err, &unknown) {
 		t.Fatalf("err = %v", err)
 	}
-	if n := strings.Count(strings.Join(s.requests(), " "), "/openapi/v3 "); n > 1 {
+	if n := len(slices.DeleteFunc(s.requests(), func(p string) bool { return p != "/openapi/v3" })); n > 1 {
 		t.Errorf("root fetched %d times", n)
 	}
 }
@@ -481,6 +487,60 @@ func TestOpsTokensMatchServer(t *testing.T) {
 	} {
 		if got := operationToken(key); got != want {
 			t.Errorf("operationToken(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
+// The reader fills oaDoc exactly as encoding/json does, on every saved
+// document, and finds the same group-version-kinds in every schema.
+func TestOpsReaderMatchesEncodingJSON(t *testing.T) {
+	refs, err := parseRoot(opsTestdata(t, "root.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range refs {
+		data := opsTestdata(t, strings.ReplaceAll(r.key, "/", "_")+".json.gz")
+		var want, got oaDoc
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := readOaDoc(data, &got); err != nil {
+			t.Fatalf("%s: %v", r.key, err)
+		}
+		if !reflect.DeepEqual(want, got) {
+			t.Errorf("%s: readOaDoc differs from encoding/json", r.key)
+		}
+		for name, raw := range want.Components.Schemas {
+			var s struct {
+				GVK []oaGVK `json:"x-kubernetes-group-version-kind"`
+			}
+			json.Unmarshal(raw, &s)
+			if gvks, err := readSchemaGVKs(raw); err != nil || !slices.Equal(gvks, s.GVK) {
+				t.Errorf("%s %s: %v, %v; want %v", r.key, name, gvks, err, s.GVK)
+			}
+		}
+	}
+	small := `{"paths":{"/a":{"get":{"operationId":"x\u0041\"y","parameters":[{"name":"n","in":"query","required":true,"schema":{"type":"integer"}}],` +
+		`"requestBody":null,"responses":{"200":{"content":{"a/b":{"schema":{"$ref":"#/r"}}}},"404":{}},"x-kubernetes-group-version-kind":{"group":"g","version":"v","kind":"K"}},` +
+		`"put":null,"x-other":[1,-2.5e3,true,false,null,"s\\"]},"/b":null},"components":{"schemas":{"S":{"x-kubernetes-group-version-kind":[{"kind":"K"}],"p":{"q":["]}"]}}}},"info":{}}`
+	var want, got oaDoc
+	if err := json.Unmarshal([]byte(small), &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := readOaDoc([]byte(small), &got); err != nil || !reflect.DeepEqual(want, got) {
+		t.Errorf("small document: %v\n got %+v\nwant %+v", err, got, want)
+	}
+	// Malformed or cut documents fail; none panics.
+	for i := range len(small) {
+		var d oaDoc
+		if err := readOaDoc([]byte(small[:i]), &d); err == nil {
+			t.Errorf("no error for %q", small[:i])
+		}
+	}
+	for _, bad := range []string{`[]`, `{"paths":{"/a":{"get":{"operationId":1x}}}}`, `{"paths":{} x}`, `{"paths" {}}`, `{} {}`} {
+		var d oaDoc
+		if err := readOaDoc([]byte(bad), &d); err == nil {
+			t.Errorf("no error for %s", bad)
 		}
 	}
 }

@@ -22,6 +22,7 @@ type jsonReader struct {
 	data []byte
 	pos  int
 	err  error
+	seen map[string]string // strings read so far by their raw bytes: parameter descriptions repeat
 }
 
 func (r *jsonReader) fail(what string) {
@@ -162,13 +163,19 @@ func (r *jsonReader) str() string {
 	}
 	start := r.pos
 	s, escaped := r.rawString()
-	if !escaped || r.err != nil {
-		return string(s)
+	if out, ok := r.seen[string(s)]; ok || r.err != nil {
+		return out
 	}
-	var out string
-	if err := json.Unmarshal(r.data[start:r.pos], &out); err != nil {
-		r.fail(err.Error())
+	out := string(s)
+	if escaped {
+		if err := json.Unmarshal(r.data[start:r.pos], &out); err != nil {
+			r.fail(err.Error())
+		}
 	}
+	if r.seen == nil {
+		r.seen = map[string]string{}
+	}
+	r.seen[string(s)] = out
 	return out
 }
 
@@ -197,7 +204,8 @@ func (r *jsonReader) skip() {
 		for r.pos < len(r.data) && bytes.IndexByte([]byte(",}] \t\n\r"), r.data[r.pos]) < 0 {
 			r.pos++
 		}
-		if r.pos == start {
+		if !json.Valid(r.data[start:r.pos]) {
+			r.pos = start
 			r.fail("expected a value")
 		}
 		return

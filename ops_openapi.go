@@ -42,11 +42,11 @@ type oaPathItem struct {
 }
 
 type oaOp struct {
-	OperationID string    `json:"operationId"`
-	Description string    `json:"description"`
-	Parameters  []oaParam `json:"parameters"`
+	OperationID string         `json:"operationId"`
+	Description string         `json:"description"`
+	Parameters  []oaParam      `json:"parameters"`
 	RequestBody *oaRequestBody `json:"requestBody"`
-	Responses struct {
+	Responses   struct {
 		OK      *oaResponse `json:"200"`
 		Created *oaResponse `json:"201"`
 	} `json:"responses"`

@@ -1,19 +1,91 @@
 package kobj
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Response is the server's answer to one call: its status code, headers,
 // raw body, and the body as an Object when it is a Kubernetes object (nil
 // otherwise, as for a pod's log or /version).
+//
+// A blocking call returns it filled. An async call (CallAsync) returns it at
+// once as a future: its fields may be read only after Done is closed, or
+// after Get or Wait returned.
 type Response struct {
 	Code   int
 	Header http.Header
 	Object *Object
 	Body   []byte
+
+	done chan struct{} // closed when the fields are filled
+	err  error
+}
+
+// closedChan marks responses that were filled when made.
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// async runs call in a goroutine of its own and returns its future. The
+// goroutine ends when the call does: when the server answers, or when ctx
+// is canceled.
+func async(ctx context.Context, call func(context.Context) (*Response, error)) *Response {
+	f := &Response{done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		r, err := call(ctx)
+		if r != nil {
+			f.Code, f.Header, f.Object, f.Body = r.Code, r.Header, r.Object, r.Body
+		}
+		f.err = err
+	}()
+	return f
+}
+
+// Done returns a channel that is closed when the response is filled.
+func (r *Response) Done() <-chan struct{} {
+	if r.done == nil {
+		return closedChan
+	}
+	return r.done
+}
+
+// Get blocks until the response is filled and returns the object (nil when
+// the body is not a Kubernetes object), the status code, the headers and
+// the call's error. If ctx ends first, it returns ctx's error; the call
+// goes on, ended only by the context it was started with.
+func (r *Response) Get(ctx context.Context) (*Object, int, http.Header, error) {
+	select {
+	case <-r.Done():
+		return r.Object, r.Code, r.Header, r.err
+	case <-ctx.Done():
+		return nil, 0, nil, ctx.Err()
+	}
+}
+
+// Wait blocks until the response is filled or timeout passes, and returns
+// the call's error, or one wrapping context.DeadlineExceeded on timeout.
+func (r *Response) Wait(timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-r.Done():
+		return r.err
+	case <-t.C:
+		return fmt.Errorf("kobj: response not ready after %v: %w", timeout, context.DeadlineExceeded)
+	}
+}
+
+// Err returns the call's error once the response is filled, and nil before.
+func (r *Response) Err() error {
+	select {
+	case <-r.Done():
+		return r.err
+	default:
+		return nil
+	}
 }
 
 // Decode unmarshals the raw body as JSON into v, for bodies that are not
