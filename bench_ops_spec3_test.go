@@ -1,4 +1,3 @@
-//go:build kobj_spec3
 
 package kobj
 
