@@ -1,6 +1,7 @@
 package kobj
 
 import (
+	"errors"
 	"os"
 	"reflect"
 	"testing"
@@ -23,6 +24,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("{\"apiVersion\":\"v1\",\"kind\":\"A\"}\nkind: B\napiVersion: v1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		objs, err := LoadBytes(data)
+		if errors.Is(err, ErrAliasBomb) {
+			return // kobj refuses what the reference would expand for seconds
+		}
 		want, refErr := referenceLoad(data)
 		if refErr == nil {
 			refErr = checkAllTypeMeta(want)

@@ -37,6 +37,9 @@ const maxDepth = 10000
 // decodeYAMLDocument parses one document. A null or empty document yields a
 // nil map and no error; a document that is not a map is an error.
 func decodeYAMLDocument(doc []byte) (map[string]any, error) {
+	if err := checkAliasExpansion(doc); err != nil {
+		return nil, err
+	}
 	var raw any
 	if err := goyaml.Unmarshal(doc, &raw); err != nil {
 		return nil, err
