@@ -133,6 +133,22 @@ func writeQuery(opts *callOptions) url.Values {
 	return q
 }
 
+// answer applies the server's answer to a write: o takes it in, except
+// after a dry run, where o stays as it was (nothing changed on the server)
+// and the answer comes back as a new object.
+func (o *Object) answer(body []byte, co *callOptions) (*Object, error) {
+	if co.dryRun {
+		var m map[string]any
+		if err := utiljson.Unmarshal(body, &m); err != nil {
+			return o, fmt.Errorf("kobj: decoding the server's answer: %w", err)
+		}
+		res := wrap(m)
+		res.client = o.client
+		return res, nil
+	}
+	return o, o.absorb(body)
+}
+
 // absorb makes the server's answer the object's content.
 func (o *Object) absorb(body []byte) error {
 	var m map[string]any
@@ -144,7 +160,8 @@ func (o *Object) absorb(body []byte) error {
 }
 
 // Create creates the object on the server and updates o in place from the
-// server's answer, which it returns. Options: WithClient, Named,
+// server's answer, which it returns. With DryRun, o is left as it was and
+// the server's answer is returned as a new object. Options: WithClient, Named,
 // InNamespace, DryRun, FieldManager. It fails before any request when the
 // kind does not support create or the name or namespace rules are broken,
 // and with the server's *apierrors.StatusError otherwise.
@@ -170,7 +187,7 @@ func (o *Object) Create(ctx context.Context, opts ...Option) (*Object, error) {
 	if err != nil {
 		return o, err
 	}
-	return o, o.absorb(resp.Body)
+	return o.answer(resp.Body, co)
 }
 
 // Read replaces o's content with the object as the server has it, and
@@ -223,48 +240,58 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 	if co.limit > 0 {
 		q.Set("limit", strconv.FormatInt(co.limit, 10))
 	}
-	var items []any
-	var last map[string]any
+	apiVersion, itemKind := t.info.APIVersion(), t.info.Kind
+	var items []*Object
+	var last listPage
 	for {
 		resp, err := t.c.do(ctx, t.request("GET", false, q))
 		if err != nil {
 			return err
 		}
-		var page map[string]any
-		if err := utiljson.Unmarshal(resp.Body, &page); err != nil {
+		last = listPage{}
+		if err := utiljson.Unmarshal(resp.Body, &last); err != nil {
 			return fmt.Errorf("kobj: decoding a list page: %w", err)
 		}
-		pageItems, _ := page["items"].([]any)
-		items = append(items, pageItems...)
-		last = page
-		md, _ := page["metadata"].(map[string]any)
-		next, _ := md["continue"].(string)
-		if next == "" {
-			break
-		}
-		q.Set("continue", next)
-	}
-	apiVersion, itemKind := t.info.APIVersion(), t.info.Kind
-	for _, it := range items {
-		if m, ok := it.(map[string]any); ok {
+		for _, raw := range last.Items {
+			// Each item keeps the server's JSON of itself, so that an Update
+			// through Items() sends only its changes, removals included.
+			var m map[string]any
+			if err := utiljson.Unmarshal(raw, &m); err != nil || m == nil {
+				return fmt.Errorf("kobj: decoding a list item: not an object: %v", err)
+			}
 			if _, ok := m["apiVersion"]; !ok {
 				m["apiVersion"] = apiVersion
 			}
 			if _, ok := m["kind"]; !ok {
 				m["kind"] = itemKind
 			}
+			item := wrap(m)
+			item.client, item.served = o.client, raw
+			items = append(items, item)
 		}
+		next, _ := last.Metadata["continue"].(string)
+		if next == "" {
+			break
+		}
+		q.Set("continue", next)
 	}
-	if items == nil {
-		items = []any{}
+	if last.Metadata == nil {
+		last.Metadata = map[string]any{}
 	}
-	last["items"] = items
-	last["apiVersion"], last["kind"] = o.APIVersion(), o.Kind()
-	if md, ok := last["metadata"].(map[string]any); ok {
-		delete(md, "continue")
+	delete(last.Metadata, "continue")
+	maps := make([]any, len(items))
+	for i, it := range items {
+		maps[i] = it.u.Object
 	}
-	o.u.Object, o.served, o.items = last, nil, nil
+	o.u.Object = map[string]any{"apiVersion": o.APIVersion(), "kind": o.Kind(), "metadata": last.Metadata, "items": maps}
+	o.served, o.items = nil, items
 	return nil
+}
+
+// listPage is one page of a list as the server sends it.
+type listPage struct {
+	Metadata map[string]any    `json:"metadata"`
+	Items    []json.RawMessage `json:"items"`
 }
 
 // Update sends the changes made to o since it was last read or written as
@@ -272,32 +299,33 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 // the server's answer. A field removed from o is removed on the server; if
 // someone changed the object since, the server answers Conflict
 // (apierrors.IsConflict) and nothing is written. An object never read from
-// the server is sent whole. Options: WithClient, Named, InNamespace,
+// the server is sent whole. With DryRun, o is left as it was (still holding
+// its changes) and the server's answer is returned as a new object. Options: WithClient, Named, InNamespace,
 // DryRun, FieldManager.
 func (o *Object) Update(ctx context.Context, opts ...Option) (*Object, error) {
 	co, err := gather("Update", opts, "Named", "InNamespace", "DryRun", "FieldManager")
 	if err != nil {
 		return o, err
 	}
-	return o, o.update(ctx, co)
+	return o.update(ctx, co)
 }
 
-func (o *Object) update(ctx context.Context, co *callOptions) error {
+func (o *Object) update(ctx context.Context, co *callOptions) (*Object, error) {
 	t, err := o.resolve(ctx, "Update", "patch", co, true)
 	if err != nil {
-		return err
+		return o, err
 	}
 	patch, err := o.mergePatch()
 	if err != nil {
-		return err
+		return o, err
 	}
 	req := t.request("PATCH", true, writeQuery(co))
 	req.body, req.contentType = patch, string(MergePatch)
 	resp, err := t.c.do(ctx, req)
 	if err != nil {
-		return err
+		return o, err
 	}
-	return o.absorb(resp.Body)
+	return o.answer(resp.Body, co)
 }
 
 // mergePatch is the JSON merge patch (RFC 7386) from the object as last
@@ -388,7 +416,7 @@ func (o *Object) Delete(ctx context.Context, opts ...Option) (*Object, error) {
 	}
 	var head struct{ Kind string }
 	if json.Unmarshal(resp.Body, &head) == nil && head.Kind != "Status" && head.Kind != "" {
-		return o, o.absorb(resp.Body)
+		return o.answer(resp.Body, co)
 	}
 	return o, nil
 }
@@ -410,6 +438,9 @@ func (o *Object) Edit(ctx context.Context, fn func(*Object) error, opts ...Optio
 	if fn == nil {
 		return o, errors.New("kobj: Edit: nil edit function")
 	}
+	if _, err := o.resolve(ctx, "Edit", "patch", co, true); err != nil {
+		return o, err // before fn runs: a kind that cannot be updated is not edited
+	}
 	var before *Object
 	if co.rollback {
 		before = o.DeepCopy()
@@ -424,7 +455,7 @@ func (o *Object) Edit(ctx context.Context, fn func(*Object) error, opts ...Optio
 		if err := fn(o); err != nil {
 			return fail(err)
 		}
-		err := o.update(ctx, co)
+		_, err := o.update(ctx, co)
 		if err == nil {
 			return o, nil
 		}

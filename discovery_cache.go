@@ -150,7 +150,38 @@ func (d *discoveryCache) lookup(ctx context.Context, apiVersion, kind string) (*
 			return r, nil
 		}
 	}
+	// A group-version the server does not list at all may be a CRD that is
+	// Established but not yet published in discovery, which lags by up to a
+	// second or so: ask again a few times before giving up.
+	for wait := newGroupVersionWait; !t.serves(apiVersion) && wait <= maxNewGroupVersionWait; wait *= 2 {
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		seen = t.seq
+		if t, err = d.load(ctx, true, seen); err != nil {
+			return nil, err
+		} else if r := t.byKey[key]; r != nil {
+			return r, nil
+		}
+	}
 	return nil, t.unknown(apiVersion, kind)
+}
+
+// The waits for a group-version missing from discovery: 100ms, 200ms, 400ms
+// and 800ms, 1.5s in all, each followed by a fetch.
+const (
+	newGroupVersionWait    = 100 * time.Millisecond
+	maxNewGroupVersionWait = 800 * time.Millisecond
+)
+
+// serves reports whether any resource of apiVersion is listed.
+func (t *discoveryTables) serves(apiVersion string) bool {
+	for _, r := range t.all {
+		if r.APIVersion() == apiVersion {
+			return true
+		}
+	}
+	return false
 }
 
 // resources lists every resource of every served group-version, in server

@@ -141,8 +141,8 @@ func Rollback() Option {
 }
 
 // RetryOnConflict makes Edit, on a Conflict, read the object again and run
-// the edit function again, until it succeeds, fails otherwise, or the
-// context ends.
+// the edit function again, until it succeeds, fails otherwise, the context
+// ends, or 100 attempts have met a Conflict.
 func RetryOnConflict() Option {
 	return optionFunc{"RetryOnConflict", func(o *callOptions) { o.retryOnConfict = true }}
 }
