@@ -431,7 +431,7 @@ func (t *discoveryTables) unknown(apiVersion, kind string) *UnknownKindError {
 		switch gv := r.APIVersion(); {
 		case r.Kind == kind && gv != apiVersion && !slices.Contains(elsewhere, gv):
 			elsewhere = append(elsewhere, gv)
-		case gv == apiVersion && r.Kind != kind && !slices.Contains(near, r.Kind) && kindDistance(kind, r.Kind) <= limit:
+		case gv == apiVersion && r.Kind != kind && !slices.Contains(near, r.Kind) && nameDistance(kind, r.Kind) <= limit:
 			near = append(near, r.Kind)
 		}
 	}
@@ -439,31 +439,10 @@ func (t *discoveryTables) unknown(apiVersion, kind string) *UnknownKindError {
 		e.Suggestions = append(e.Suggestions, fmt.Sprintf("%s is served in %s", kind, strings.Join(elsewhere, ", ")))
 	}
 	if len(near) > 0 {
-		slices.SortStableFunc(near, func(a, b string) int { return kindDistance(kind, a) - kindDistance(kind, b) })
+		slices.SortStableFunc(near, func(a, b string) int { return nameDistance(kind, a) - nameDistance(kind, b) })
 		e.Suggestions = append(e.Suggestions, fmt.Sprintf("did you mean %s?", strings.Join(near[:min(len(near), 3)], " or ")))
 	}
 	return e
-}
-
-// kindDistance is the case-insensitive Levenshtein distance.
-func kindDistance(a, b string) int {
-	x, y := []rune(strings.ToLower(a)), []rune(strings.ToLower(b))
-	row := make([]int, len(y)+1)
-	for j := range row {
-		row[j] = j
-	}
-	for i := range x {
-		diag := row[0]
-		row[0] = i + 1
-		for j := range y {
-			cost := 1
-			if x[i] == y[j] {
-				cost = 0
-			}
-			diag, row[j+1] = row[j+1], min(row[j+1]+1, row[j]+1, diag+cost)
-		}
-	}
-	return row[len(y)]
 }
 
 // discoveryFile is the disk copy: the documents as the server sent them, read

@@ -184,7 +184,7 @@ func (op *Operation) paramNames() []string {
 func closest(s string, names []string) string {
 	best, bestD := "", len(s)/2+2
 	for _, n := range names {
-		if d := kindDistance(s, n); d < bestD {
+		if d := nameDistance(s, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -347,3 +347,53 @@ func objectOf(body []byte, c *Client) *Object {
 	o.client, o.served = c, body
 	return o
 }
+
+// Operations lists the operations the server's OpenAPI documents describe,
+// sorted by group-version and name: all of them when of is empty, else
+// those of each group-version ("apps/v1", "v1") or kind ("Deployment",
+// which may be served by several group-versions) that of names. Only the
+// documents needed are fetched, and they are cached like the index. It
+// fails when the server publishes no document for a group-version, or
+// serves no such kind.
+func (c *Client) Operations(ctx context.Context, of ...string) ([]*Operation, error) {
+	if len(of) == 0 {
+		return c.ops.operations(ctx, "")
+	}
+	var out []*Operation
+	for _, sel := range of {
+		if sel == "" || !isUpper(sel[0]) {
+			ops, err := c.ops.operations(ctx, sel)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ops...)
+			continue
+		}
+		res, err := c.disc.resources(ctx)
+		if err != nil {
+			return nil, err
+		}
+		found := false
+		for _, r := range res {
+			if r.Kind != sel {
+				continue
+			}
+			found = true
+			ops, err := c.ops.operations(ctx, r.APIVersion())
+			if err != nil {
+				return nil, err
+			}
+			for _, op := range ops {
+				if op.Kind == sel {
+					out = append(out, op)
+				}
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("kobj: Operations: the server serves no kind %q", sel)
+		}
+	}
+	return out, nil
+}
+
+func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }

@@ -366,7 +366,7 @@ func (x *opsIndex) unknown(name string, root *opsRoot) *UnknownOperationError {
 					continue
 				}
 				seen[n] = true
-				if d := opsDistance(name, n); d <= limit {
+				if d := nameDistance(name, n); d <= limit {
 					nears = append(nears, near{n, d})
 				}
 			}
