@@ -184,9 +184,10 @@ func decodeYAMLStream(file string, data []byte, docsBefore, linesBefore int, add
 				if isParserProblem(msg[len(sub[0]):]) {
 					line++ // go-yaml v2 counts parser (not scanner) error lines from 0
 				}
-				msg = "yaml: " + msg[len(sub[0]):]
+				// The line moves into LoadError, counted in the whole stream.
+				err = errors.New("yaml: " + msg[len(sub[0]):])
 			}
-			return &LoadError{File: file, Document: doc, Line: line, Err: errors.New(msg)}
+			return &LoadError{File: file, Document: doc, Line: line, Err: err}
 		}
 		return add(doc, line, m)
 	})

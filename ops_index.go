@@ -1,11 +1,13 @@
 package kobj
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -199,7 +201,28 @@ func (x *opsIndex) operations(ctx context.Context, gv string) ([]*Operation, err
 		refs = []*docRef{r}
 	}
 	docs, errs := x.loadDocs(ctx, refs)
-	if err := errors.Join(errs...); err != nil {
+	if gone(errs) && root.seq <= start {
+		// A document of the root has gone (a CRD deleted since the root
+		// was fetched): fetch the root again, once, and load what it lists.
+		if root, err = x.loadRoot(ctx, true, root.seq); err != nil {
+			return nil, err
+		}
+		if gv == "" {
+			refs = root.refs
+		} else if r := root.byGV[gv]; r != nil {
+			refs = []*docRef{r}
+		} else {
+			return nil, fmt.Errorf("kobj: the server publishes no OpenAPI document for %s", gv)
+		}
+		docs, errs = x.loadDocs(ctx, refs)
+	}
+	var failed []error
+	for _, err := range errs {
+		if !apierrors.IsNotFound(err) || gv != "" {
+			failed = append(failed, err) // a document gone in the meantime is skipped
+		}
+	}
+	if err := errors.Join(failed...); err != nil {
 		return nil, err
 	}
 	var ops []*Operation
@@ -209,6 +232,11 @@ func (x *opsIndex) operations(ctx context.Context, gv string) ([]*Operation, err
 		}
 	}
 	return ops, nil
+}
+
+// gone reports whether any error says a document no longer exists.
+func gone(errs []error) bool {
+	return slices.ContainsFunc(errs, apierrors.IsNotFound)
 }
 
 // find looks name up in the documents of root that may define it. Without
@@ -538,6 +566,11 @@ func (x *opsIndex) readDoc(ctx context.Context, r *docRef) (*opsDoc, error) {
 	resp, err := x.c.do(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("kobj: GET %s: %w", r.path, err)
+	}
+	if len(bytes.TrimSpace(resp.Body)) == 0 {
+		// What the server answers for a CRD's document right after the CRD
+		// is deleted, before it answers 404.
+		return nil, fmt.Errorf("kobj: GET %s: %w", r.path, apierrors.NewNotFound(schema.GroupResource{Resource: "OpenAPI document"}, r.key))
 	}
 	d, err := parseOpsDoc(resp.Body, r)
 	if err != nil {

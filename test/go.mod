@@ -6,6 +6,7 @@ replace github.com/kobj-dev/kobj => ../
 
 require (
 	github.com/kobj-dev/kobj v0.0.0-00010101000000-000000000000
+	go.uber.org/goleak v1.3.0
 	k8s.io/apimachinery v0.37.2
 	k8s.io/client-go v0.37.2
 	k8s.io/kube-openapi v0.0.0-20260721132016-d427ff9ee9ad
