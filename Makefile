@@ -23,7 +23,7 @@ unit:
 ASSETS = KUBEBUILDER_ASSETS=$$(../hack/controlplane.sh | tail -1)
 
 e2e: controlplane
-	cd test && $(ASSETS) $(GO) test -race -count=1 -timeout 30m ./e2e/...
+	cd test && $(ASSETS) $(GO) test -race -count=1 -timeout 30m ./e2e/... ./reliability/...
 
 # Every benchmark once, as a test that they still run; figures from this are
 # not measurements.

@@ -204,10 +204,15 @@ func (d *discoveryCache) invalidate() {
 }
 
 // load returns the tables, starting a load or joining the one in flight; with
-// fromServer, only tables fetched by a load started after seen will do. It
-// starts at most one load, and leaves on ctx while the load goes on for others.
+// fromServer, only tables fetched by a load started after seen will do. The
+// caller that starts a load runs it, under its own context: no goroutine
+// outlives a canceled call. Callers that joined it and are still waiting
+// start their own if it gave up on its context.
 func (d *discoveryCache) load(ctx context.Context, fromServer bool, seen uint64) (*discoveryTables, error) {
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err // a canceled call sends nothing
+		}
 		d.mu.Lock()
 		if t := d.tables; t != nil && (!fromServer || t.seq > seen) {
 			d.mu.Unlock()
@@ -218,15 +223,20 @@ func (d *discoveryCache) load(ctx context.Context, fromServer bool, seen uint64)
 			d.seq++
 			l = &discoveryLoad{seq: d.seq, skipDisk: fromServer, done: make(chan struct{})}
 			d.inflight, started = l, true
-			go d.run(context.WithoutCancel(ctx), l)
 		}
 		d.mu.Unlock()
+		if started {
+			d.run(ctx, l)
+		}
 		select {
 		case <-l.done:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 		if l.err != nil {
+			if !started && ctx.Err() == nil && isContextError(l.err) {
+				continue // the caller that loaded gave up; we did not
+			}
 			return nil, l.err
 		} else if started || !fromServer || l.tables.seq > seen {
 			return l.tables, nil
