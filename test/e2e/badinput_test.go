@@ -14,19 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// billionLaughs would expand to 10^9 strings.
-const billionLaughs = `apiVersion: v1
-kind: ConfigMap
-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-`
 
 // TestBadInputs gives kobj one bad input after another and checks the
 // error each must give, and that the cases that can be caught before the
@@ -218,7 +205,7 @@ func aliasBombCheck() error {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	_, err := kobj.LoadString(billionLaughs)
+	_, err := kobj.LoadFile("../testdata/bad/billion-laughs.yaml")
 	took := time.Since(start)
 	runtime.ReadMemStats(&after)
 	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 64<<20 || took > 5*time.Second {

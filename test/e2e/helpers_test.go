@@ -2,19 +2,13 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/http"
-	"regexp"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/kobj-dev/kobj/test/internal/testkit"
+
 	"github.com/kobj-dev/kobj"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/rest"
 )
 
 // newClient returns a kobj client for the test control plane whose on-disk
@@ -36,14 +30,7 @@ func newClient(t *testing.T, opts ...kobj.ClientOption) *kobj.Client {
 func newCountingClient(t *testing.T, opts ...kobj.ClientOption) (*kobj.Client, *requestLog) {
 	t.Helper()
 	log := &requestLog{}
-	cc := rest.CopyConfig(cfg)
-	inner := cc.WrapTransport
-	cc.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
-		if inner != nil {
-			rt = inner(rt)
-		}
-		return &countingTransport{next: rt, log: log}
-	}
+	cc := testkit.Tracked(cfg, log)
 	opts = append([]kobj.ClientOption{kobj.CacheDir(t.TempDir())}, opts...)
 	c, err := kobj.NewClient(cc, opts...)
 	if err != nil {
@@ -52,110 +39,15 @@ func newCountingClient(t *testing.T, opts ...kobj.ClientOption) (*kobj.Client, *
 	return c, log
 }
 
-// requestLog records the requests a client sent, as "METHOD /path?query".
-type requestLog struct {
-	mu   sync.Mutex
-	reqs []string
-}
+// requestLog records the requests a client sent.
+type requestLog = testkit.RequestLog
 
-func (l *requestLog) add(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.reqs = append(l.reqs, s)
-}
+func suffix() string { return testkit.Suffix() }
 
-// Count returns how many requests were sent since the last Reset.
-func (l *requestLog) Count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.reqs)
-}
+func uniqueName(t *testing.T, prefix string) string { return testkit.UniqueName(t, prefix) }
 
-// Requests returns a copy of the requests sent since the last Reset.
-func (l *requestLog) Requests() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.reqs...)
-}
-
-// Reset forgets the requests recorded so far.
-func (l *requestLog) Reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.reqs = nil
-}
-
-// Matching returns the recorded requests for which keep is true.
-func (l *requestLog) Matching(keep func(method, path, query string) bool) []string {
-	var out []string
-	for _, r := range l.Requests() {
-		method, rest, _ := strings.Cut(r, " ")
-		path, query, _ := strings.Cut(rest, "?")
-		if keep(method, path, query) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-type countingTransport struct {
-	next http.RoundTripper
-	log  *requestLog
-}
-
-func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	s := r.Method + " " + r.URL.Path
-	if r.URL.RawQuery != "" {
-		s += "?" + r.URL.RawQuery
-	}
-	t.log.add(s)
-	return t.next.RoundTrip(r)
-}
-
-// suffix returns a short random lowercase hex string for unique names.
-func suffix() string {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b[:])
-}
-
-var notDNS = regexp.MustCompile(`[^a-z0-9-]+`)
-
-// uniqueName returns a DNS-label name made of prefix, a cleaned-up form of
-// the test's name, and a random suffix.
-func uniqueName(t *testing.T, prefix string) string {
-	base := notDNS.ReplaceAllString(strings.ToLower(t.Name()), "-")
-	base = strings.Trim(base, "-")
-	if room := 63 - len(prefix) - 1 - 8 - 1; len(base) > room {
-		base = strings.TrimRight(base[:room], "-")
-	}
-	return prefix + "-" + base + "-" + suffix()
-}
-
-// newNamespace creates, with kobj, a namespace of its own for the test and
-// returns its name. The namespace is deleted at the end of the test, but
-// nothing waits for it: without controllers, namespaces never finish
-// deleting in this control plane.
-func newNamespace(t *testing.T, c *kobj.Client) string {
-	t.Helper()
-	name := uniqueName(t, "e2e")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ns := kobj.New("v1", "Namespace").SetName(name).SetClient(c)
-	if _, err := ns.Create(ctx); err != nil {
-		t.Fatalf("creating namespace %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := kobj.New("v1", "Namespace").Delete(ctx, kobj.Named(name), kobj.WithClient(c)); err != nil && !apierrors.IsNotFound(err) {
-			t.Logf("deleting namespace %s: %v", name, err)
-		}
-	})
-	return name
-}
+// newNamespace creates a namespace of the test's own and returns its name.
+func newNamespace(t *testing.T, c *kobj.Client) string { return testkit.NewNamespace(t, c, "e2e") }
 
 // testContext returns a context that ends with the test or after d.
 func testContext(t *testing.T, d time.Duration) context.Context {

@@ -7,21 +7,18 @@ package reliability
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
-	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/kobj-dev/kobj/test/internal/testkit"
+
 	"github.com/kobj-dev/kobj"
 	"github.com/kobj-dev/kobj/test/internal/controlplane"
 	"go.uber.org/goleak"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 )
@@ -76,10 +73,10 @@ func tracked(base *rest.Config, log *requestLog) *rest.Config {
 		if inner != nil {
 			rt = inner(rt)
 		}
-		if log != nil {
-			rt = &countingTransport{next: rt, log: log}
-		}
 		return rt
+	}
+	if log != nil {
+		cc = testkit.Tracked(cc, log)
 	}
 	return cc
 }
@@ -145,88 +142,13 @@ func newCountingClient(t *testing.T, opts ...kobj.ClientOption) (*kobj.Client, *
 	return c, log
 }
 
-// requestLog records the requests a client sent, as "METHOD /path?query".
-type requestLog struct {
-	mu   sync.Mutex
-	reqs []string
-}
+// requestLog records the requests a client sent.
+type requestLog = testkit.RequestLog
 
-func (l *requestLog) add(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.reqs = append(l.reqs, s)
-}
+func uniqueName(t *testing.T, prefix string) string { return testkit.UniqueName(t, prefix) }
 
-// Requests returns a copy of the requests sent since the last Reset.
-func (l *requestLog) Requests() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]string(nil), l.reqs...)
-}
-
-// Reset forgets the requests recorded so far.
-func (l *requestLog) Reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.reqs = nil
-}
-
-type countingTransport struct {
-	next http.RoundTripper
-	log  *requestLog
-}
-
-func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	s := r.Method + " " + r.URL.Path
-	if r.URL.RawQuery != "" {
-		s += "?" + r.URL.RawQuery
-	}
-	t.log.add(s)
-	return t.next.RoundTrip(r)
-}
-
-// suffix returns a short random lowercase hex string for unique names.
-func suffix() string {
-	var b [4]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b[:])
-}
-
-var notDNS = regexp.MustCompile(`[^a-z0-9-]+`)
-
-// uniqueName returns a DNS-label name made of prefix, a cleaned-up form of
-// the test's name, and a random suffix.
-func uniqueName(t *testing.T, prefix string) string {
-	base := notDNS.ReplaceAllString(strings.ToLower(t.Name()), "-")
-	base = strings.Trim(base, "-")
-	if room := 63 - len(prefix) - 1 - 8 - 1; len(base) > room {
-		base = strings.TrimRight(base[:room], "-")
-	}
-	return prefix + "-" + base + "-" + suffix()
-}
-
-// newNamespace creates a namespace for the test with c and returns its
-// name. It is deleted at the end of the test, but nothing waits for it:
-// without controllers, namespaces never finish deleting here.
-func newNamespace(t *testing.T, c *kobj.Client) string {
-	t.Helper()
-	name := uniqueName(t, "rel")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := kobj.New("v1", "Namespace").SetName(name).SetClient(c).Create(ctx); err != nil {
-		t.Fatalf("creating namespace %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := kobj.New("v1", "Namespace").Delete(ctx, kobj.Named(name), kobj.WithClient(c)); err != nil && !apierrors.IsNotFound(err) {
-			t.Logf("deleting namespace %s: %v", name, err)
-		}
-	})
-	return name
-}
+// newNamespace creates a namespace of the test's own and returns its name.
+func newNamespace(t *testing.T, c *kobj.Client) string { return testkit.NewNamespace(t, c, "rel") }
 
 // testContext returns a context that ends with the test or after d.
 func testContext(t *testing.T, d time.Duration) context.Context {
@@ -262,3 +184,4 @@ func waitAll(ctx context.Context, fs []*kobj.Response) (notDone []int) {
 	}
 	return notDone
 }
+func suffix() string { return testkit.Suffix() }
