@@ -14,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-
 // TestBadInputs gives kobj one bad input after another and checks the
 // error each must give, and that the cases that can be caught before the
 // network send no request (after discovery and the operation index are
