@@ -67,7 +67,8 @@ func run(ctx context.Context) error {
 	if _, err := d.Create(ctx); err != nil {
 		return err
 	}
-	fmt.Printf("   created %s: uid %s, resourceVersion %s\n", d, d.Map()["metadata"].(map[string]any)["uid"], d.ResourceVersion())
+	uid, _ := d.GetString("metadata.uid")
+	fmt.Printf("   created %s: uid %s, resourceVersion %s\n", d, uid, d.ResourceVersion())
 	defer func() {
 		// Leave nothing behind, even when a later step fails.
 		if _, err := d.Delete(context.WithoutCancel(ctx)); err == nil {
@@ -81,7 +82,8 @@ func run(ctx context.Context) error {
 		return err
 	}
 	replicas, _ := back.GetInt64("spec.replicas")
-	fmt.Printf("   read %s: %d replicas, strategy %v\n", back, replicas, must(back.Get("spec.strategy.type")))
+	strategy, _ := back.GetString("spec.strategy.type")
+	fmt.Printf("   read %s: %d replicas, strategy %s\n", back, replicas, strategy)
 
 	step(4, "Edit: add a label and scale to 3; kobj sends only the change")
 	_, err = d.Edit(ctx, func(o *kobj.Object) error {
@@ -105,5 +107,3 @@ func run(ctx context.Context) error {
 }
 
 func step(n int, what string) { fmt.Printf("%d. %s\n", n, what) }
-
-func must(v any, _ bool) any { return v }
