@@ -144,10 +144,7 @@ func (x *opsIndex) resolve(ctx context.Context, name, apiVersion string) (*Opera
 	if name == "" {
 		return nil, &UnknownOperationError{}
 	}
-	x.mu.Lock()
-	start := x.seq
-	x.mu.Unlock()
-	root, err := x.loadRoot(ctx, false, 0)
+	root, start, err := x.currentRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -169,13 +166,21 @@ func (x *opsIndex) resolve(ctx context.Context, name, apiVersion string) (*Opera
 	return x.find(ctx, root, name, apiVersion, true)
 }
 
-// operations lists the operations of one group-version ("apps/v1", "v1"),
-// or of every document when gv is "", sorted by document and then by ID.
-func (x *opsIndex) operations(ctx context.Context, gv string) ([]*Operation, error) {
+// currentRoot returns the document list as known now, and the number of
+// root loads started before it, so that a caller can tell whether a root it
+// holds was fetched during its call.
+func (x *opsIndex) currentRoot(ctx context.Context) (*opsRoot, uint64, error) {
 	x.mu.Lock()
 	start := x.seq
 	x.mu.Unlock()
 	root, err := x.loadRoot(ctx, false, 0)
+	return root, start, err
+}
+
+// operations lists the operations of one group-version ("apps/v1", "v1"),
+// or of every document when gv is "", sorted by document and then by ID.
+func (x *opsIndex) operations(ctx context.Context, gv string) ([]*Operation, error) {
+	root, start, err := x.currentRoot(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +279,11 @@ func (x *opsIndex) find(ctx context.Context, root *opsRoot, name, apiVersion str
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		failed = append(failed, errs...)
+		for _, err := range errs {
+			if !apierrors.IsNotFound(err) { // a document gone since the root was read
+				failed = append(failed, err)
+			}
+		}
 		var found []*Operation
 		for _, d := range docs {
 			switch {
