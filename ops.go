@@ -333,14 +333,18 @@ func (p *preparedCall) send(ctx context.Context) (*Response, error) {
 	return resp, err
 }
 
-// objectOf decodes body as an object when it is a JSON object with
-// apiVersion and kind.
+// objectOf decodes body as an object when it is a Kubernetes object: a
+// JSON object with apiVersion, kind and metadata. Discovery documents such
+// as APIGroupList carry a kind but no metadata, and are not.
 func objectOf(body []byte, c *Client) *Object {
 	if len(body) == 0 || body[0] != '{' {
 		return nil
 	}
 	var m map[string]any
 	if utiljson.Unmarshal(body, &m) != nil || checkTypeMeta(m) != nil {
+		return nil
+	}
+	if _, ok := m["metadata"].(map[string]any); !ok {
 		return nil
 	}
 	o := wrap(m)

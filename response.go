@@ -9,8 +9,9 @@ import (
 )
 
 // Response is the server's answer to one call: its status code, headers,
-// raw body, and the body as an Object when it is a Kubernetes object (nil
-// otherwise, as for a pod's log or /version).
+// raw body, and the body as an Object when it is a Kubernetes object (JSON
+// with apiVersion, kind and metadata; nil otherwise, as for a pod's log,
+// /version or the API discovery lists, whose body Decode reads).
 //
 // A blocking call returns it filled. An async call (CallAsync) returns it at
 // once as a future: its fields may be read only after Done is closed, or
