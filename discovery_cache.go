@@ -75,6 +75,7 @@ type UnknownKindError struct {
 	Suggestions      []string
 }
 
+// Error names the kind, the apiVersion and the suggestions.
 func (e *UnknownKindError) Error() string {
 	msg := fmt.Sprintf("kobj: the server has no kind %q in %s", e.Kind, e.APIVersion)
 	return strings.Join(append([]string{msg}, e.Suggestions...), "; ")

@@ -26,6 +26,7 @@ type PathError struct {
 	Err  error
 }
 
+// Error names the path and what is wrong at it.
 func (e *PathError) Error() string {
 	if e.At != "" && e.At != e.Path {
 		return fmt.Sprintf("path %q: at %q: %v", e.Path, e.At, e.Err)
@@ -46,6 +47,7 @@ type LoadError struct {
 	Err      error
 }
 
+// Error names the file, document and line, then the cause.
 func (e *LoadError) Error() string {
 	var b strings.Builder
 	if e.File != "" {
@@ -72,6 +74,7 @@ type UnsupportedError struct {
 	Verbs            []string // the verbs the server lists for the kind
 }
 
+// Error names the verb needed and the verbs the server lists.
 func (e *UnsupportedError) Error() string {
 	return fmt.Sprintf("%s %s does not support %q: the server lists only [%s] for it",
 		e.APIVersion, e.Kind, e.Verb, strings.Join(e.Verbs, ", "))

@@ -57,6 +57,7 @@ type UnknownOperationError struct {
 	Suggestions []string
 }
 
+// Error names the name and the closest known names.
 func (e *UnknownOperationError) Error() string {
 	msg := fmt.Sprintf("kobj: the server has no operation %q", e.Name)
 	if len(e.Suggestions) > 0 {
@@ -74,6 +75,7 @@ type AmbiguousOperationError struct {
 	Candidates []string
 }
 
+// Error names the name and the full names it could mean.
 func (e *AmbiguousOperationError) Error() string {
 	return fmt.Sprintf("kobj: operation %q is defined in several group-versions: %s; call one of these or give the apiVersion",
 		e.Name, strings.Join(e.Candidates, ", "))
