@@ -56,13 +56,13 @@ func (o *Object) resolve(ctx context.Context, call, verb string, opts *callOptio
 		return nil, fmt.Errorf("kobj: %s %s: %w", call, o, &UnsupportedError{APIVersion: apiVersion, Kind: kind, Verb: verb, Verbs: info.Verbs})
 	}
 	t := &target{c: c, info: info}
-	if t.name, err = agree(call, "name", opts.name, o.Name()); err != nil {
+	if t.name, err = agree(call, "name", "by option", opts.name, o.Name()); err != nil {
 		return nil, err
 	}
 	if needName && t.name == "" {
 		return nil, fmt.Errorf("kobj: %s %s %s: no name: set metadata.name or pass kobj.Named", call, apiVersion, kind)
 	}
-	ns, err := agree(call, "namespace", opts.namespace, o.Namespace())
+	ns, err := agree(call, "namespace", "by option", opts.namespace, o.Namespace())
 	if err != nil {
 		return nil, err
 	}
@@ -80,14 +80,14 @@ func (o *Object) resolve(ctx context.Context, call, verb string, opts *callOptio
 	return t, nil
 }
 
-// agree returns the value of a field given by option and by metadata,
-// failing when they differ.
-func agree(call, field, byOption, inMetadata string) (string, error) {
-	if byOption != "" && inMetadata != "" && byOption != inMetadata {
-		return "", fmt.Errorf("kobj: %s: %s %q given by option, but metadata.%s is %q", call, field, byOption, field, inMetadata)
+// agree returns the value of a field given to a call (how says how: "by
+// option", "in args") and in metadata, failing when both are set and differ.
+func agree(call, field, how, given, inMetadata string) (string, error) {
+	if given != "" && inMetadata != "" && given != inMetadata {
+		return "", fmt.Errorf("kobj: %s: %s %q given %s, but metadata.%s is %q", call, field, given, how, field, inMetadata)
 	}
-	if byOption != "" {
-		return byOption, nil
+	if given != "" {
+		return given, nil
 	}
 	return inMetadata, nil
 }
@@ -137,26 +137,37 @@ func writeQuery(opts *callOptions) url.Values {
 // after a dry run, where o stays as it was (nothing changed on the server)
 // and the answer comes back as a new object.
 func (o *Object) answer(body []byte, co *callOptions) (*Object, error) {
+	m, err := decodeAnswer(body)
+	if err != nil {
+		return o, err
+	}
+	return o.take(m, body, co), nil
+}
+
+// take makes m, decoded from body, the answer of a call with co.
+func (o *Object) take(m map[string]any, body []byte, co *callOptions) *Object {
 	if co.dryRun {
-		var m map[string]any
-		if err := utiljson.Unmarshal(body, &m); err != nil {
-			return o, fmt.Errorf("kobj: decoding the server's answer: %w", err)
-		}
 		res := wrap(m)
 		res.client = o.client
-		return res, nil
+		return res
 	}
-	return o, o.absorb(body)
+	o.u.Object, o.served, o.items = m, body, nil
+	return o
 }
 
 // absorb makes the server's answer the object's content.
 func (o *Object) absorb(body []byte) error {
+	_, err := o.answer(body, &callOptions{})
+	return err
+}
+
+// decodeAnswer decodes a server's answer into unstructured content.
+func decodeAnswer(body []byte) (map[string]any, error) {
 	var m map[string]any
 	if err := utiljson.Unmarshal(body, &m); err != nil {
-		return fmt.Errorf("kobj: decoding the server's answer: %w", err)
+		return nil, fmt.Errorf("kobj: decoding the server's answer: %w", err)
 	}
-	o.u.Object, o.served, o.items = m, body, nil
-	return nil
+	return m, nil
 }
 
 // Create creates the object on the server and updates o in place from the
@@ -414,11 +425,11 @@ func (o *Object) Delete(ctx context.Context, opts ...Option) (*Object, error) {
 	if err != nil {
 		return o, err
 	}
-	var head struct{ Kind string }
-	if json.Unmarshal(resp.Body, &head) == nil && head.Kind != "Status" && head.Kind != "" {
-		return o.answer(resp.Body, co)
+	m, err := decodeAnswer(resp.Body)
+	if err != nil || m["kind"] == "Status" || m["kind"] == nil {
+		return o, nil // deleted: the server answered with a Status
 	}
-	return o, nil
+	return o.take(m, resp.Body, co), nil
 }
 
 // maxConflictRetries bounds Edit's re-reads under RetryOnConflict.

@@ -105,7 +105,7 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	fail := func(format string, a ...any) error {
 		return fmt.Errorf("kobj: %s: %s", op.ID, fmt.Sprintf(format, a...))
 	}
-	if op.Streaming || op.Action == "watch" || op.Action == "watchlist" || op.Action == "connect" || op.Action == "proxy" {
+	if op.Streaming {
 		return nil, fail("streaming operations (%s) are not supported yet", op.Action)
 	}
 	for _, flag := range []string{"watch", "follow"} {
@@ -113,7 +113,7 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 			return nil, fail("%s=true streams its answer, which is not supported yet", flag)
 		}
 	}
-	values := map[string]any{}
+	values := map[string]string{}
 	for k, v := range args {
 		if k == BodyArg {
 			continue
@@ -130,7 +130,7 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	}
 	if o != nil {
 		if err := fillFromObject(c, op, values, o); err != nil {
-			return nil, fail("%v", err)
+			return nil, err
 		}
 	}
 	path := op.Path
@@ -144,13 +144,13 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 			continue
 		}
 		if p.In == "path" {
-			path = strings.Replace(path, "{"+p.Name+"}", url.PathEscape(v.(string)), 1)
+			path = strings.Replace(path, "{"+p.Name+"}", url.PathEscape(v), 1)
 		} else {
-			q.Set(p.Name, v.(string))
+			q.Set(p.Name, v)
 		}
 	}
 	req := &request{method: op.Method, path: path, query: q,
-		resource: schema.GroupResource{Group: op.Group, Resource: op.Kind}, name: fmt.Sprint(values["name"])}
+		resource: schema.GroupResource{Group: op.Group, Resource: op.Kind}, name: values["name"]}
 	body, err := requestBody(op, args, o, co)
 	if err != nil {
 		return nil, fail("%v", err)
@@ -223,21 +223,23 @@ func paramString(p *Parameter, v any) (string, error) {
 }
 
 // fillFromObject takes name and namespace from o's metadata where the
-// operation has those path parameters.
-func fillFromObject(c *Client, op *Operation, values map[string]any, o *Object) error {
+// operation has those path parameters, as CRUD does (agree): args that
+// disagree with metadata are an error, and a missing namespace is the
+// client's default.
+func fillFromObject(c *Client, op *Operation, values map[string]string, o *Object) error {
 	for _, f := range []struct{ param, meta string }{{"name", o.Name()}, {"namespace", o.Namespace()}} {
-		p := op.param(f.param)
-		if p == nil || p.In != "path" {
+		if p := op.param(f.param); p == nil || p.In != "path" {
 			continue
 		}
-		given, ok := values[f.param].(string)
-		switch {
-		case ok && f.meta != "" && given != f.meta:
-			return fmt.Errorf("%s %q given in args, but metadata.%s is %q", f.param, given, f.param, f.meta)
-		case !ok && f.meta != "":
-			values[f.param] = f.meta
-		case !ok && f.param == "namespace":
-			values[f.param] = c.namespace
+		v, err := agree(op.ID, f.param, "in args", values[f.param], f.meta)
+		if err != nil {
+			return err
+		}
+		if v == "" && f.param == "namespace" {
+			v = c.namespace
+		}
+		if v != "" {
+			values[f.param] = v
 		}
 	}
 	return nil
@@ -327,7 +329,6 @@ func (p *preparedCall) send(ctx context.Context) (*Response, error) {
 	resp, err := p.c.do(ctx, p.req)
 	if resp != nil {
 		resp.Object = objectOf(resp.Body, p.c)
-		resp.done = closedChan
 		resp.err = err
 	}
 	return resp, err

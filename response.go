@@ -26,7 +26,7 @@ type Response struct {
 	err  error
 }
 
-// closedChan marks responses that were filled when made.
+// closedChan is what Done returns for a response filled when made.
 var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // async runs call in a goroutine of its own and returns its future. The
