@@ -95,9 +95,14 @@ func looksLikeJSON(data []byte) bool {
 func decodeJSONStream(file string, data []byte, add func(doc, line int, m map[string]any) error) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	consumed := 0
+	// The line of each document is counted on from the previous one, so a
+	// long stream is scanned for newlines once, not once per document.
+	lineOffset, lineNo := 0, 1
 	for doc := 1; ; doc++ {
 		start := skipSpace(data, consumed)
-		line := lineAt(data, start)
+		lineNo += bytes.Count(data[lineOffset:start], []byte("\n"))
+		lineOffset = start
+		line := lineNo
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err == io.EOF {
 			return nil
@@ -290,15 +295,10 @@ func (e *separatorError) Error() string {
 	return fmt.Sprintf("invalid document separator: %q after --- (only a comment may follow it)", e.text)
 }
 
-// marshalJSON is the JSON form of a map, as Kubernetes encodes it.
-func marshalJSON(m map[string]any) ([]byte, error) {
-	return json.Marshal(m)
-}
-
 // JSON returns the object as compact JSON. It fails only when a value was
 // put in the object's map directly with a type that has no JSON form.
 func (o *Object) JSON() ([]byte, error) {
-	b, err := marshalJSON(o.u.Object)
+	b, err := json.Marshal(o.u.Object)
 	if err != nil {
 		return nil, fmt.Errorf("kobj: %s: %w", o, err)
 	}
