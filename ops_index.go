@@ -96,7 +96,14 @@ type opsIndex struct {
 	seq      uint64   // root loads started so far
 	rootLoad *rootLoad
 	docs     map[string]*docLoad // by key?hash
+	// resolved remembers the answers of resolve for the current root, so
+	// that a name called again is one map read, not a search of documents
+	// (and of discovery, for a short name).
+	resolved     map[resolveKey]*Operation
+	resolvedRoot *opsRoot
 }
+
+type resolveKey struct{ name, apiVersion string }
 
 // opsRoot is one snapshot of the server's list of documents.
 type opsRoot struct {
@@ -146,6 +153,30 @@ func (x *opsIndex) resolve(ctx context.Context, name, apiVersion string) (*Opera
 	if name == "" {
 		return nil, &UnknownOperationError{}
 	}
+	key := resolveKey{name, apiVersion}
+	x.mu.Lock()
+	op, known := x.resolved[key]
+	if known && x.resolvedRoot != x.root {
+		known = false // the root changed: so may the answer
+	}
+	x.mu.Unlock()
+	if known {
+		return op, nil
+	}
+	op, err := x.search(ctx, name, apiVersion)
+	if err == nil {
+		x.mu.Lock()
+		if x.resolvedRoot != x.root {
+			x.resolved, x.resolvedRoot = map[resolveKey]*Operation{}, x.root
+		}
+		x.resolved[key] = op
+		x.mu.Unlock()
+	}
+	return op, err
+}
+
+// search finds an operation in the documents, loading what it needs.
+func (x *opsIndex) search(ctx context.Context, name, apiVersion string) (*Operation, error) {
 	root, start, err := x.currentRoot(ctx)
 	if err != nil {
 		return nil, err

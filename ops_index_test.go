@@ -49,7 +49,7 @@ func readOpsTestdata(name string) ([]byte, error) {
 
 // opsServer serves the saved documents and counts the requests it gets.
 type opsServer struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *httptest.Server
 	docs map[string][]byte // by URL path
 
@@ -69,7 +69,7 @@ type recordedCall struct {
 	Method, Path, Query, ContentType, Body string
 }
 
-func newOpsServer(t *testing.T, hide ...string) *opsServer {
+func newOpsServer(t testing.TB, hide ...string) *opsServer {
 	s := &opsServer{t: t, docs: map[string][]byte{}, hidden: map[string]bool{}}
 	var root oaRoot
 	if err := json.Unmarshal(opsTestdata(t, "root.json"), &root); err != nil {
@@ -561,5 +561,26 @@ func TestOpsReaderMatchesEncodingJSON(t *testing.T) {
 		if err := readOaDoc([]byte(bad), &d); err == nil {
 			t.Errorf("no error for %s", bad)
 		}
+	}
+}
+
+// BenchmarkResolveWarm is the cost of naming an operation on each call once
+// the index is warm: full and short names alike are one map read.
+func BenchmarkResolveWarm(b *testing.B) {
+	for _, name := range []string{"createCoreV1NamespacedPod", "createNamespacedPod"} {
+		b.Run(name, func(b *testing.B) {
+			s := newOpsServer(b)
+			c := s.client(b.TempDir())
+			ctx := context.Background()
+			if _, err := c.ops.resolve(ctx, name, ""); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.ops.resolve(ctx, name, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
