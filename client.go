@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/flowcontrol"
@@ -21,7 +22,8 @@ import (
 // namespace, and the caches of what the server serves. It is safe for
 // concurrent use; make one per cluster and share it.
 type Client struct {
-	host      *url.URL
+	base      *url.URL // scheme, host and path prefix of every request
+	cfg       *rest.Config
 	http      *http.Client
 	userAgent string
 	namespace string
@@ -44,6 +46,7 @@ type clientOptions struct {
 	cacheDir    *string
 	ttl         time.Duration
 	maxInFlight int
+	httpClient  *http.Client
 }
 
 type clientOptionFunc func(*clientOptions)
@@ -51,28 +54,33 @@ type clientOptionFunc func(*clientOptions)
 func (f clientOptionFunc) applyToClient(o *clientOptions) { f(o) }
 
 // DefaultNamespace sets the namespace used for namespaced kinds when a call
-// names none; without it, NewClient uses "default" and DefaultClient the
-// namespace of the kubeconfig's current context.
+// names none. Without it, NewClient uses "default", and DefaultClient and
+// NewClientFromKubeconfig the namespace of the kubeconfig's context.
 func DefaultNamespace(ns string) ClientOption {
 	return clientOptionFunc(func(o *clientOptions) { o.namespace = ns })
 }
 
 // RateLimit turns on client-side rate limiting: qps requests a second on
-// average, bursts of up to burst. By default there is none, and the
-// server's priority and fairness governs.
+// average, bursts of up to burst; it takes precedence over the rest.Config's
+// limits. By default there is none, and the server's priority and fairness
+// governs (see NewClient).
 func RateLimit(qps float32, burst int) ClientOption {
 	return clientOptionFunc(func(o *clientOptions) { o.qps, o.burst = qps, burst })
 }
 
-// CacheDir sets the folder of the on-disk discovery and OpenAPI caches, ""
-// to keep them in memory only. The default is kobj's folder under
-// os.UserCacheDir, shared by every process of the user.
+// CacheDir sets the folder of the on-disk discovery and OpenAPI caches; ""
+// keeps them in memory only, and nothing is written to disk. The default is
+// the folder kobj under os.UserCacheDir ($XDG_CACHE_HOME or ~/.cache on
+// Linux), shared by every process of the user, with one folder per server.
+// A folder that cannot be written is not an error: the caches then stay in
+// memory (one klog line at V(2) says so).
 func CacheDir(dir string) ClientOption {
 	return clientOptionFunc(func(o *clientOptions) { o.cacheDir = &dir })
 }
 
-// DiscoveryTTL sets how long on-disk discovery is trusted (default 6h, as
-// kubectl). A kind missing from it is always looked up again.
+// DiscoveryTTL sets how long on-disk discovery is trusted (default
+// DefaultDiscoveryTTL, 6h, as kubectl). A kind missing from it is always
+// looked up again.
 func DiscoveryTTL(d time.Duration) ClientOption {
 	return clientOptionFunc(func(o *clientOptions) { o.ttl = d })
 }
@@ -86,10 +94,23 @@ func MaxInFlight(n int) ClientOption {
 // DefaultMaxInFlight is the bound on open requests when MaxInFlight is not given.
 const DefaultMaxInFlight = 64
 
-// NewClient returns a client for the cluster that cfg describes. cfg's QPS
-// and Burst are ignored (see RateLimit); its TLS settings, credentials and
-// WrapTransport are used as they are. It fails when cfg is nil or its
-// transport cannot be built.
+// WithHTTPClient makes the client send every request through hc, sharing
+// its transport and connections with the program's other clients (for
+// example controller-runtime's mgr.GetHTTPClient()). hc must carry the
+// credentials and TLS settings itself: NewClient then uses only the
+// rest.Config's Host, APIPath, UserAgent, warning handler and limits.
+func WithHTTPClient(hc *http.Client) ClientOption {
+	return clientOptionFunc(func(o *clientOptions) { o.httpClient = hc })
+}
+
+// NewClient returns a client for the cluster that cfg describes: its TLS
+// settings, credentials, WrapTransport, Timeout and warning handler are
+// used as they are, and a Host with a path (https://host/k8s/clusters/c-1)
+// prefixes every request. Client-side rate limiting: RateLimit when given,
+// else cfg.RateLimiter when set, else cfg.QPS and cfg.Burst when QPS > 0;
+// a zero QPS means none (client-go would apply 5 QPS), since the server's
+// priority and fairness already protects it. It fails when cfg is nil or
+// its address or transport cannot be built.
 func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 	if cfg == nil {
 		return nil, errors.New("kobj: NewClient: nil rest.Config")
@@ -101,23 +122,32 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 		}
 	}
 	cfg = rest.CopyConfig(cfg)
-	host, _, err := rest.DefaultServerUrlFor(cfg)
+	base, _, err := rest.DefaultServerUrlFor(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kobj: NewClient: %w", err)
 	}
-	hc, err := rest.HTTPClientFor(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("kobj: NewClient: %w", err)
+	base.Path = strings.TrimSuffix(base.Path, "/")
+	hc := o.httpClient
+	if hc == nil {
+		if hc, err = rest.HTTPClientFor(cfg); err != nil {
+			return nil, fmt.Errorf("kobj: NewClient: %w", err)
+		}
 	}
-	c := &Client{host: host, http: hc, userAgent: cfg.UserAgent, namespace: o.namespace}
+	c := &Client{base: base, cfg: cfg, http: hc, userAgent: cfg.UserAgent, namespace: o.namespace}
 	if c.userAgent == "" {
 		c.userAgent = "kobj " + rest.DefaultKubernetesUserAgent()
+		cfg.UserAgent = c.userAgent
 	}
 	if c.namespace == "" {
 		c.namespace = "default"
 	}
-	if o.qps > 0 {
+	switch {
+	case o.qps > 0:
 		c.limiter = flowcontrol.NewTokenBucketRateLimiter(o.qps, max(o.burst, 1))
+	case cfg.RateLimiter != nil:
+		c.limiter = cfg.RateLimiter
+	case cfg.QPS > 0:
+		c.limiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, max(cfg.Burst, 1))
 	}
 	c.warnings = warningHandler(cfg)
 	if o.maxInFlight <= 0 {
@@ -179,29 +209,48 @@ func hostFolder(host string) string {
 // Namespace returns the namespace used when a call names none.
 func (c *Client) Namespace() string { return c.namespace }
 
-// Host returns the address of the API server.
-func (c *Client) Host() string { return c.host.String() }
+// Host returns the address of the API server, with its path prefix if any.
+func (c *Client) Host() string { return c.base.String() }
+
+// Dynamic returns a client-go dynamic client over the same transport and
+// connections as c, for code written against dynamic.Interface. It fails
+// only when the client's configuration cannot make one.
+func (c *Client) Dynamic() (dynamic.Interface, error) {
+	d, err := dynamic.NewForConfigAndClient(c.cfg, c.http)
+	if err != nil {
+		return nil, fmt.Errorf("kobj: Dynamic: %w", err)
+	}
+	return d, nil
+}
+
+// Close closes the client's idle connections. Calls made after Close open
+// new ones; Close is for programs that make clients one after another.
+func (c *Client) Close() { c.http.CloseIdleConnections() }
 
 var (
 	defaultMu     sync.Mutex
 	defaultClient *Client
-	defaultErr    error
-	defaultMade   bool
 )
 
 // DefaultClient returns the process-wide client, made on first use from
 // $KUBECONFIG, else ~/.kube/config, else the in-cluster service account, as
-// kubectl finds them; its default namespace is the current context's. It is
-// made once: later calls return the same client, or the same error. It is
-// safe for concurrent use.
+// kubectl finds them; its default namespace is the current context's. Once
+// made, later calls return the same client. A failure is not remembered:
+// the next call tries again, so a program started before its kubeconfig
+// was mounted recovers. The error wraps ErrNoClient when no configuration
+// was found. It is safe for concurrent use.
 func DefaultClient() (*Client, error) {
 	defaultMu.Lock()
 	defer defaultMu.Unlock()
-	if !defaultMade {
-		defaultClient, defaultErr = clientFromKubeconfig()
-		defaultMade = true
+	if defaultClient != nil {
+		return defaultClient, nil
 	}
-	return defaultClient, defaultErr
+	c, err := NewClientFromKubeconfig("", "")
+	if err != nil {
+		return nil, err
+	}
+	defaultClient = c
+	return c, nil
 }
 
 // SetDefaultClient replaces the process-wide client; nil makes the next
@@ -209,21 +258,28 @@ func DefaultClient() (*Client, error) {
 func SetDefaultClient(c *Client) {
 	defaultMu.Lock()
 	defer defaultMu.Unlock()
-	defaultClient, defaultErr, defaultMade = c, nil, c != nil
+	defaultClient = c
 }
 
-func clientFromKubeconfig() (*Client, error) {
+// NewClientFromKubeconfig returns a client for a context of a kubeconfig
+// file: path "" means kubectl's usual search ($KUBECONFIG, else
+// ~/.kube/config, else the in-cluster service account), contextName "" the
+// file's current context. The client's default namespace is the context's,
+// unless opts give DefaultNamespace. It fails, wrapping ErrNoClient, when
+// no configuration is found, and when the file or context is invalid.
+func NewClientFromKubeconfig(path, contextName string, opts ...ClientOption) (*Client, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{})
+	rules.ExplicitPath = path
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: contextName})
 	cfg, err := cc.ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNoClient, err)
+		return nil, fmt.Errorf("kobj: %w: %w", ErrNoClient, err)
 	}
 	ns, _, err := cc.Namespace()
 	if err != nil {
 		return nil, fmt.Errorf("kobj: kubeconfig namespace: %w", err)
 	}
-	return NewClient(cfg, DefaultNamespace(ns))
+	return NewClient(cfg, append([]ClientOption{DefaultNamespace(ns)}, opts...)...)
 }
 
 // SetClient makes c the object's client for later calls, and returns o.

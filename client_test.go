@@ -68,7 +68,7 @@ func TestClientPrecedence(t *testing.T) {
 	SetDefaultClient(clients["default"])
 	t.Cleanup(func() { SetDefaultClient(nil) })
 	ctx := context.Background()
-	read := func(o *Object, opts ...Option) string {
+	read := func(o *Object, opts ...ReadOption) string {
 		t.Helper()
 		if _, err := o.Read(ctx, append(opts, Named("x"), InNamespace("ns"))...); err != nil {
 			t.Fatal(err)

@@ -6,193 +6,74 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+
+	"github.com/kobj-dev/kobj/internal/cachekit"
 )
 
-// target is where a call goes: the client, the kind's resource, and the
-// namespace and name, all checked before any request is sent.
-type target struct {
-	c         *Client
-	info      *resourceInfo
-	namespace string
-	name      string
-}
-
-// resolve checks a CRUD call against the object, its options and discovery:
-// the verb must be one the server lists for the kind, the namespace and
-// name given by option must agree with metadata, a cluster-scoped kind takes
-// no namespace, and a namespaced kind without one gets the client's default.
-func (o *Object) resolve(ctx context.Context, call, verb string, opts *callOptions, needName bool) (*target, error) {
-	if o == nil {
-		return nil, fmt.Errorf("kobj: %s on a nil object", call)
-	}
-	c, err := clientFor(opts, o)
-	if err != nil {
-		return nil, fmt.Errorf("kobj: %s %s: %w", call, o, err)
-	}
-	apiVersion, kind := o.APIVersion(), o.Kind()
-	if apiVersion == "" || kind == "" {
-		return nil, fmt.Errorf("kobj: %s: the object has no apiVersion or kind", call)
-	}
-	if verb == "list" {
-		kind = strings.TrimSuffix(kind, "List")
-		if kind == "" {
-			return nil, fmt.Errorf("kobj: %s: a %s List holds objects of any kind; read a typed list such as PodList", call, apiVersion)
-		}
-	}
-	info, err := c.disc.lookup(ctx, apiVersion, kind)
-	if err != nil {
-		return nil, fmt.Errorf("kobj: %s: %w", call, err)
-	}
-	if !info.Has(verb) {
-		return nil, fmt.Errorf("kobj: %s %s: %w", call, o, &UnsupportedError{APIVersion: apiVersion, Kind: kind, Verb: verb, Verbs: info.Verbs})
-	}
-	t := &target{c: c, info: info}
-	if t.name, err = agree(call, "name", "by option", opts.name, o.Name()); err != nil {
-		return nil, err
-	}
-	if needName && t.name == "" {
-		return nil, fmt.Errorf("kobj: %s %s %s: no name: set metadata.name or pass kobj.Named", call, apiVersion, kind)
-	}
-	ns, err := agree(call, "namespace", "by option", opts.namespace, o.Namespace())
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case !info.Namespaced && ns != "":
-		return nil, fmt.Errorf("kobj: %s %s %s: %s is cluster-scoped, but namespace %q was given", call, apiVersion, kind, kind, ns)
-	case info.Namespaced && opts.allNamespaces:
-		if ns != "" {
-			return nil, fmt.Errorf("kobj: %s: AllNamespaces and namespace %q both given", call, ns)
-		}
-	case info.Namespaced && ns == "":
-		ns = c.namespace
-	}
-	t.namespace = ns
-	return t, nil
-}
-
-// agree returns the value of a field given to a call (how says how: "by
-// option", "in args") and in metadata, failing when both are set and differ.
-func agree(call, field, how, given, inMetadata string) (string, error) {
-	if given != "" && inMetadata != "" && given != inMetadata {
-		return "", fmt.Errorf("kobj: %s: %s %q given %s, but metadata.%s is %q", call, field, given, how, field, inMetadata)
-	}
-	if given != "" {
-		return given, nil
-	}
-	return inMetadata, nil
-}
-
-// path is the URL path of the target's collection, or of the named object.
-func (t *target) path(named bool) string {
-	var b strings.Builder
-	if t.info.Group == "" {
-		b.WriteString("/api/")
-	} else {
-		b.WriteString("/apis/")
-		b.WriteString(t.info.Group)
-		b.WriteByte('/')
-	}
-	b.WriteString(t.info.Version)
-	if t.namespace != "" {
-		b.WriteString("/namespaces/")
-		b.WriteString(url.PathEscape(t.namespace))
-	}
-	b.WriteByte('/')
-	b.WriteString(t.info.Resource)
-	if named {
-		b.WriteByte('/')
-		b.WriteString(url.PathEscape(t.name))
-	}
-	return b.String()
-}
-
-func (t *target) request(method string, named bool, q url.Values) *request {
-	return &request{method: method, path: t.path(named), query: q,
-		resource: schema.GroupResource{Group: t.info.Group, Resource: t.info.Resource}, name: t.name}
-}
-
-// writeQuery carries the options of writes.
-func writeQuery(opts *callOptions) url.Values {
-	q := url.Values{}
-	if opts.dryRun {
-		q.Set("dryRun", metav1.DryRunAll)
-	}
-	if opts.fieldManager != "" {
-		q.Set("fieldManager", opts.fieldManager)
-	}
-	return q
-}
-
-// answer applies the server's answer to a write: o takes it in, except
-// after a dry run, where o stays as it was (nothing changed on the server)
-// and the answer comes back as a new object.
+// answer applies the server's answer to a write: o adopts it, except after
+// a dry run, where o stays as it was (nothing changed on the server) and
+// the answer comes back as a new object.
 func (o *Object) answer(body []byte, co *callOptions) (*Object, error) {
 	m, err := decodeAnswer(body)
 	if err != nil {
 		return o, err
 	}
-	return o.take(m, body, co), nil
-}
-
-// take makes m, decoded from body, the answer of a call with co.
-func (o *Object) take(m map[string]any, body []byte, co *callOptions) *Object {
 	if co.dryRun {
-		res := wrap(m)
-		res.client = o.client
-		return res
+		return fromServer(m, body, o.client), nil
 	}
-	o.u.Object, o.served, o.items = m, body, nil
-	return o
-}
-
-// absorb makes the server's answer the object's content.
-func (o *Object) absorb(body []byte) error {
-	_, err := o.answer(body, &callOptions{})
-	return err
-}
-
-// decodeAnswer decodes a server's answer into unstructured content.
-func decodeAnswer(body []byte) (map[string]any, error) {
-	var m map[string]any
-	if err := utiljson.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("kobj: decoding the server's answer: %w", err)
-	}
-	return m, nil
+	o.adopt(m, body)
+	return o, nil
 }
 
 // Create creates the object on the server and updates o in place from the
-// server's answer, which it returns. With DryRun, o is left as it was and
-// the server's answer is returned as a new object. Options: WithClient, Named,
-// InNamespace, DryRun, FieldManager. It fails before any request when the
-// kind does not support create or the name or namespace rules are broken,
-// and with the server's *apierrors.StatusError otherwise.
-func (o *Object) Create(ctx context.Context, opts ...Option) (*Object, error) {
-	co, err := gather("Create", opts, "Named", "InNamespace", "DryRun", "FieldManager")
+// server's answer, which it returns. With [DryRun], o is left as it was and
+// the server's answer is returned as a new object. It fails before any
+// request when the kind does not support create or the name or namespace
+// rules are broken, and with the server's *apierrors.StatusError otherwise
+// (apierrors.IsAlreadyExists, say).
+func (o *Object) Create(ctx context.Context, opts ...CreateOption) (_ *Object, err error) {
+	defer wrapCall(&err, callName("Create", o))
+	co, err := gather(opts, CreateOption.applyToCreate)
 	if err != nil {
 		return o, err
 	}
-	t, err := o.resolve(ctx, "Create", "create", co, false)
+	t, err := o.resolve(ctx, "create", co, false)
 	if err != nil {
 		return o, err
-	}
-	if t.name != "" && o.Name() == "" {
-		o.SetName(t.name)
 	}
 	body, err := o.JSON()
 	if err != nil {
 		return o, err
 	}
-	req := t.request("POST", false, writeQuery(co))
+	if t.name != "" && o.Name() == "" {
+		// Named gave the name: send it in the body, where the server reads it.
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			return o, err
+		}
+		md, _ := m["metadata"].(map[string]any)
+		if md == nil {
+			md = map[string]any{}
+			m["metadata"] = md
+		}
+		md["name"] = t.name
+		if body, err = json.Marshal(m); err != nil {
+			return o, err
+		}
+	}
+	req, err := t.request("POST", false, &metav1.CreateOptions{DryRun: co.dryRunValue(),
+		FieldManager: co.fieldManager, FieldValidation: co.fieldValidation})
+	if err != nil {
+		return o, err
+	}
 	req.body = body
 	resp, err := t.c.do(ctx, req)
 	if err != nil {
@@ -202,73 +83,127 @@ func (o *Object) Create(ctx context.Context, opts ...Option) (*Object, error) {
 }
 
 // Read replaces o's content with the object as the server has it, and
-// returns o. On a list kind (PodList, any *List) it lists instead,
-// following every page, and fills Items. Options: WithClient, Named,
-// InNamespace; for lists also AllNamespaces, LabelSelector, FieldSelector
-// and Limit (the page size). A missing object is an error for which
-// apierrors.IsNotFound is true.
-func (o *Object) Read(ctx context.Context, opts ...Option) (*Object, error) {
-	if o != nil && o.IsList() {
-		co, err := gather("Read", opts, "InNamespace", "AllNamespaces", "LabelSelector", "FieldSelector", "Limit")
-		if err != nil {
-			return o, err
-		}
-		return o, o.readList(ctx, co)
-	}
-	co, err := gather("Read", opts, "Named", "InNamespace")
+// returns o. On a list kind (PodList: a kind whose items the server serves)
+// it lists instead, following every page, and fills Items; the options
+// [AllNamespaces], [LabelSelector], [FieldSelector] and [Limit] apply to
+// lists only. A missing object is an error for which apierrors.IsNotFound
+// is true.
+func (o *Object) Read(ctx context.Context, opts ...ReadOption) (_ *Object, err error) {
+	defer wrapCall(&err, callName("Read", o))
+	co, err := gather(opts, ReadOption.applyToRead)
 	if err != nil {
 		return o, err
+	}
+	if o == nil {
+		return o, errors.New("nil object")
+	}
+	c, err := clientFor(co, o)
+	if err != nil {
+		return o, err
+	}
+	list, err := c.isListKind(ctx, o.APIVersion(), o.Kind())
+	if err != nil {
+		return o, err
+	}
+	if list {
+		return o, o.readList(ctx, co)
+	}
+	if co.allNamespaces || co.labelSelector != "" || co.fieldSelector != "" || co.limit != 0 {
+		return o, fmt.Errorf("AllNamespaces, LabelSelector, FieldSelector and Limit apply to lists; %s is not a list kind", o.Kind())
 	}
 	return o, o.read(ctx, co)
 }
 
+// isListKind reports whether kind is a list kind in apiVersion: List, or
+// FooList where the server serves Foo and not FooList itself. Discovery as
+// cached is asked first, so that a PodList costs no request; a kind it
+// does not know either way (a CRD created a second ago) is looked up.
+func (c *Client) isListKind(ctx context.Context, apiVersion, kind string) (bool, error) {
+	item, found := strings.CutSuffix(kind, "List")
+	if !found {
+		return false, nil
+	}
+	if item == "" {
+		return true, nil
+	}
+	all, err := c.disc.resources(ctx)
+	if err != nil {
+		return false, err
+	}
+	itemServed := false
+	for _, r := range all {
+		if r.APIVersion() != apiVersion {
+			continue
+		}
+		switch r.Kind {
+		case kind:
+			return false, nil // served as an object: AllowList
+		case item:
+			itemServed = true
+		}
+	}
+	if itemServed {
+		return true, nil
+	}
+	_, err = c.disc.lookup(ctx, apiVersion, item)
+	return err == nil, nil // on error, reading the kind itself says what is wrong
+}
+
 func (o *Object) read(ctx context.Context, co *callOptions) error {
-	t, err := o.resolve(ctx, "Read", "get", co, true)
+	t, err := o.resolve(ctx, "get", co, true)
 	if err != nil {
 		return err
 	}
-	resp, err := t.c.do(ctx, t.request("GET", true, nil))
+	req, err := t.request("GET", true, &metav1.GetOptions{ResourceVersion: co.resourceVersion})
 	if err != nil {
 		return err
 	}
-	return o.absorb(resp.Body)
+	req.idempotent = true
+	resp, err := t.c.do(ctx, req)
+	if err != nil {
+		return err
+	}
+	_, err = o.answer(resp.Body, &callOptions{})
+	return err
 }
 
 // readList lists every page into o's items.
 func (o *Object) readList(ctx context.Context, co *callOptions) error {
-	t, err := o.resolve(ctx, "Read", "list", co, false)
+	t, err := o.resolve(ctx, "list", co, false)
 	if err != nil {
 		return err
 	}
-	t.name = ""
-	q := url.Values{}
-	if co.labelSelector != "" {
-		q.Set("labelSelector", co.labelSelector)
+	if _, err := labels.Parse(co.labelSelector); err != nil {
+		return fmt.Errorf("LabelSelector(%q): %w", co.labelSelector, err)
 	}
-	if co.fieldSelector != "" {
-		q.Set("fieldSelector", co.fieldSelector)
+	if _, err := fields.ParseSelector(co.fieldSelector); err != nil {
+		return fmt.Errorf("FieldSelector(%q): %w", co.fieldSelector, err)
 	}
-	if co.limit > 0 {
-		q.Set("limit", strconv.FormatInt(co.limit, 10))
-	}
+	lo := metav1.ListOptions{LabelSelector: co.labelSelector, FieldSelector: co.fieldSelector,
+		Limit: co.limit, ResourceVersion: co.resourceVersion}
 	apiVersion, itemKind := t.info.APIVersion(), t.info.Kind
 	var items []*Object
 	var last listPage
 	for {
-		resp, err := t.c.do(ctx, t.request("GET", false, q))
+		req, err := t.request("GET", false, &lo)
+		if err != nil {
+			return err
+		}
+		req.idempotent = true
+		resp, err := t.c.do(ctx, req)
 		if err != nil {
 			return err
 		}
 		last = listPage{}
 		if err := utiljson.Unmarshal(resp.Body, &last); err != nil {
-			return fmt.Errorf("kobj: decoding a list page: %w", err)
+			return fmt.Errorf("decoding a list page: %w", err)
 		}
-		for _, raw := range last.Items {
+		for i, raw := range last.Items {
 			// Each item keeps the server's JSON of itself, so that an Update
 			// through Items() sends only its changes, removals included.
 			var m map[string]any
 			if err := utiljson.Unmarshal(raw, &m); err != nil || m == nil {
-				return fmt.Errorf("kobj: decoding a list item: not an object: %v", err)
+				return fmt.Errorf("decoding list item %d: not an object (%v)", len(items)+i, err)
 			}
 			if _, ok := m["apiVersion"]; !ok {
 				m["apiVersion"] = apiVersion
@@ -276,33 +211,42 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 			if _, ok := m["kind"]; !ok {
 				m["kind"] = itemKind
 			}
-			item := wrap(m)
-			item.client, item.served = o.client, raw
-			items = append(items, item)
+			items = append(items, fromServer(m, raw, o.client))
 		}
-		next, _ := last.Metadata["continue"].(string)
-		if next == "" {
+		if last.Metadata.Continue == "" {
 			break
 		}
-		q.Set("continue", next)
+		lo.Continue = last.Metadata.Continue
+		lo.ResourceVersion = "" // the continue token carries it
 	}
-	if last.Metadata == nil {
-		last.Metadata = map[string]any{}
+	last.Metadata.Continue = ""
+	md, err := toMap(last.Metadata)
+	if err != nil {
+		return err
 	}
-	delete(last.Metadata, "continue")
 	maps := make([]any, len(items))
 	for i, it := range items {
 		maps[i] = it.u.Object
 	}
-	o.u.Object = map[string]any{"apiVersion": o.APIVersion(), "kind": o.Kind(), "metadata": last.Metadata, "items": maps}
-	o.served, o.items = nil, items
+	o.adopt(map[string]any{"apiVersion": o.APIVersion(), "kind": o.Kind(), "metadata": md, "items": maps}, nil)
+	o.setItems(items)
 	return nil
 }
 
 // listPage is one page of a list as the server sends it.
 type listPage struct {
-	Metadata map[string]any    `json:"metadata"`
+	Metadata metav1.ListMeta   `json:"metadata"`
 	Items    []json.RawMessage `json:"items"`
+}
+
+// toMap turns a typed value into unstructured content.
+func toMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, utiljson.Unmarshal(b, &m)
 }
 
 // Update sends the changes made to o since it was last read or written as
@@ -310,11 +254,11 @@ type listPage struct {
 // the server's answer. A field removed from o is removed on the server; if
 // someone changed the object since, the server answers Conflict
 // (apierrors.IsConflict) and nothing is written. An object never read from
-// the server is sent whole. With DryRun, o is left as it was (still holding
-// its changes) and the server's answer is returned as a new object. Options: WithClient, Named, InNamespace,
-// DryRun, FieldManager.
-func (o *Object) Update(ctx context.Context, opts ...Option) (*Object, error) {
-	co, err := gather("Update", opts, "Named", "InNamespace", "DryRun", "FieldManager")
+// the server is sent whole. With [DryRun], o is left as it was (still
+// holding its changes) and the server's answer is returned as a new object.
+func (o *Object) Update(ctx context.Context, opts ...UpdateOption) (_ *Object, err error) {
+	defer wrapCall(&err, callName("Update", o))
+	co, err := gather(opts, UpdateOption.applyToUpdate)
 	if err != nil {
 		return o, err
 	}
@@ -322,16 +266,20 @@ func (o *Object) Update(ctx context.Context, opts ...Option) (*Object, error) {
 }
 
 func (o *Object) update(ctx context.Context, co *callOptions) (*Object, error) {
-	t, err := o.resolve(ctx, "Update", "patch", co, true)
+	t, err := o.resolve(ctx, "patch", co, true)
 	if err != nil {
 		return o, err
 	}
-	patch, err := o.mergePatch()
+	patch, preconditioned, err := o.mergePatch()
 	if err != nil {
 		return o, err
 	}
-	req := t.request("PATCH", true, writeQuery(co))
-	req.body, req.contentType = patch, string(MergePatch)
+	req, err := t.request("PATCH", true, &metav1.PatchOptions{DryRun: co.dryRunValue(),
+		FieldManager: co.fieldManager, FieldValidation: co.fieldValidation})
+	if err != nil {
+		return o, err
+	}
+	req.body, req.contentType, req.idempotent = patch, string(MergePatch), preconditioned
 	resp, err := t.c.do(ctx, req)
 	if err != nil {
 		return o, err
@@ -339,162 +287,114 @@ func (o *Object) update(ctx context.Context, co *callOptions) (*Object, error) {
 	return o.answer(resp.Body, co)
 }
 
-// mergePatch is the JSON merge patch (RFC 7386) from the object as last
-// served to o, with o's resourceVersion as the precondition.
-func (o *Object) mergePatch() ([]byte, error) {
-	var patch map[string]any
-	if o.served == nil {
-		patch = o.u.Object
-	} else {
-		var before map[string]any
-		if err := utiljson.Unmarshal(o.served, &before); err != nil {
-			return nil, fmt.Errorf("kobj: reading the last served object: %w", err)
-		}
-		patch = diffMerge(before, o.u.Object)
-		if rv := o.ResourceVersion(); rv != "" {
-			md, ok := patch["metadata"].(map[string]any)
-			if !ok {
-				md = map[string]any{}
-				patch["metadata"] = md
-			}
-			md["resourceVersion"] = rv
-		}
-	}
-	b, err := json.Marshal(patch)
-	if err != nil {
-		return nil, fmt.Errorf("kobj: %s: %w", o, err)
-	}
-	return b, nil
-}
-
-// diffMerge returns the merge patch that turns before into after: removed
-// keys as null, changed maps recursively, anything else replaced whole.
-func diffMerge(before, after map[string]any) map[string]any {
-	patch := map[string]any{}
-	for k, bv := range before {
-		av, ok := after[k]
-		if !ok {
-			patch[k] = nil
-			continue
-		}
-		bm, bIsMap := bv.(map[string]any)
-		am, aIsMap := av.(map[string]any)
-		if bIsMap && aIsMap {
-			if sub := diffMerge(bm, am); len(sub) > 0 {
-				patch[k] = sub
-			}
-			continue
-		}
-		if !equalJSON(bv, av) {
-			patch[k] = av
-		}
-	}
-	for k, av := range after {
-		if _, ok := before[k]; !ok {
-			patch[k] = av
-		}
-	}
-	return patch
-}
-
 // Delete deletes the object on the server. The object may be anonymous:
 // New("v1", "Pod").Delete(ctx, Named("p"), InNamespace("ns")). When the
-// server answers with the object (deletion pending on finalizers), o is
-// updated from it; when it answers with a Status, o is left as it was.
-// Options: WithClient, Named, InNamespace, DryRun, PropagationPolicy,
-// GracePeriod.
-func (o *Object) Delete(ctx context.Context, opts ...Option) (*Object, error) {
-	co, err := gather("Delete", opts, "Named", "InNamespace", "DryRun", "PropagationPolicy", "GracePeriod")
+// server answers with the object (deletion pending on finalizers, or a
+// dry run), that object is returned as Update returns it: o updated in
+// place, or a new object after a dry run. When it answers with a Status,
+// o is returned as it was. An answer that is neither is an error.
+func (o *Object) Delete(ctx context.Context, opts ...DeleteOption) (_ *Object, err error) {
+	defer wrapCall(&err, callName("Delete", o))
+	co, err := gather(opts, DeleteOption.applyToDelete)
 	if err != nil {
 		return o, err
 	}
-	t, err := o.resolve(ctx, "Delete", "delete", co, true)
+	t, err := o.resolve(ctx, "delete", co, true)
 	if err != nil {
 		return o, err
 	}
-	req := t.request("DELETE", true, nil)
-	if co.dryRun || co.propagation != nil || co.gracePeriod != nil {
+	req, err := t.request("DELETE", true, nil)
+	if err != nil {
+		return o, err
+	}
+	if co.dryRun || co.propagation != nil || co.gracePeriod != nil || co.preconditions != nil {
 		do := metav1.DeleteOptions{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "DeleteOptions"},
-			PropagationPolicy: co.propagation, GracePeriodSeconds: co.gracePeriod}
-		if co.dryRun {
-			do.DryRun = []string{metav1.DryRunAll}
+			PropagationPolicy: co.propagation, GracePeriodSeconds: co.gracePeriod,
+			Preconditions: co.preconditions, DryRun: co.dryRunValue()}
+		if req.body, err = json.Marshal(do); err != nil {
+			return o, err
 		}
-		req.body, _ = json.Marshal(do)
+		req.idempotent = co.preconditions != nil
 	}
 	resp, err := t.c.do(ctx, req)
 	if err != nil {
 		return o, err
 	}
 	m, err := decodeAnswer(resp.Body)
-	if err != nil || m["kind"] == "Status" || m["kind"] == nil {
-		return o, nil // deleted: the server answered with a Status
+	if err != nil {
+		return o, err
 	}
-	return o.take(m, resp.Body, co), nil
+	if kind, _ := m["kind"].(string); kind == "Status" {
+		return o, nil // deleted
+	}
+	if checkTypeMeta(m) != nil {
+		return o, fmt.Errorf("the server's answer is neither a Status nor an object: %.200s", resp.Body)
+	}
+	return o.answer(resp.Body, co)
 }
 
 // maxConflictRetries bounds Edit's re-reads under RetryOnConflict.
 const maxConflictRetries = 100
 
-// Edit runs fn on o, then Updates o; if fn fails, nothing is sent. With
-// Rollback, a failure of fn or of the update restores o as it was before
-// Edit (the local object only). With RetryOnConflict, a Conflict makes Edit
-// read o again and run fn again. It returns o and the first error of fn
-// (as is, for errors.Is) or of the update. Options: those of Update, and
-// Rollback and RetryOnConflict.
-func (o *Object) Edit(ctx context.Context, fn func(*Object) error, opts ...Option) (*Object, error) {
-	co, err := gather("Edit", opts, "Named", "InNamespace", "DryRun", "FieldManager", "Rollback", "RetryOnConflict")
+// Edit runs fn on o, then Updates o, and returns what Update returns (with
+// [DryRun], the server's answer as a new object). If fn fails, nothing is
+// sent. With [Rollback], a failure of fn or of the update, or a panic in
+// fn, restores o as it was before Edit (the local object only; a panic
+// then goes on). With [RetryOnConflict], a Conflict makes Edit read o
+// again and run fn again. The error is fn's own (as is, for errors.Is) or
+// the update's.
+func (o *Object) Edit(ctx context.Context, fn func(*Object) error, opts ...EditOption) (_ *Object, err error) {
+	var fnErr error
+	defer func() {
+		if err != fnErr || fnErr == nil { // fn's error is the caller's own: as is
+			wrapCall(&err, callName("Edit", o))
+		}
+	}()
+	co, err := gather(opts, EditOption.applyToEdit)
 	if err != nil {
 		return o, err
 	}
 	if fn == nil {
-		return o, errors.New("kobj: Edit: nil edit function")
+		return o, errors.New("nil edit function")
 	}
-	if _, err := o.resolve(ctx, "Edit", "patch", co, true); err != nil {
+	if _, err := o.resolve(ctx, "patch", co, true); err != nil {
 		return o, err // before fn runs: a kind that cannot be updated is not edited
 	}
-	var before *Object
 	if co.rollback {
-		before = o.DeepCopy()
-	}
-	fail := func(err error) (*Object, error) {
-		if before != nil {
-			o.u.Object, o.served, o.items = before.u.Object, before.served, nil
-		}
-		return o, err
+		before := o.DeepCopy()
+		defer func() {
+			if p := recover(); p != nil {
+				o.restore(before)
+				panic(p)
+			}
+			if err != nil {
+				o.restore(before)
+			}
+		}()
 	}
 	for attempt := 1; ; attempt++ {
-		if err := fn(o); err != nil {
-			return fail(err)
+		if fnErr = fn(o); fnErr != nil {
+			return o, fnErr
 		}
-		_, err := o.update(ctx, co)
+		res, err := o.update(ctx, co)
 		if err == nil {
-			return o, nil
+			return res, nil
 		}
-		if !co.retryOnConfict || !apierrors.IsConflict(err) || attempt >= maxConflictRetries {
-			return fail(err)
+		if !co.retryOnConflict || !apierrors.IsConflict(err) || attempt >= maxConflictRetries {
+			return o, err
 		}
-		if err := sleep(ctx, conflictBackoff(attempt)); err != nil {
-			return fail(err)
+		if err := cachekit.Sleep(ctx, conflictBackoff(attempt)); err != nil {
+			return o, err
 		}
 		if err := o.read(ctx, co); err != nil {
-			return fail(err)
+			return o, err
 		}
 	}
 }
+
 
 // conflictBackoff spreads retrying writers apart: a random wait that grows
 // with the attempt, up to 100ms.
 func conflictBackoff(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(min(attempt, 20))*5+1)) * time.Millisecond
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

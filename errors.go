@@ -1,9 +1,12 @@
 package kobj
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
 // ErrUnsupported is returned, wrapped in an *UnsupportedError, when a kind
@@ -82,3 +85,42 @@ func (e *UnsupportedError) Error() string {
 
 // Unwrap returns ErrUnsupported.
 func (e *UnsupportedError) Unwrap() error { return ErrUnsupported }
+
+// callError is how a kobj call reports a failure of its own making: the
+// one place that writes the "kobj: " prefix, followed by the call and the
+// object it was made on. The cause stays reachable with errors.Is and
+// errors.As.
+type callError struct {
+	call string // "Create v1 ConfigMap shop/web", "Call listNamespacedPod"
+	err  error
+}
+
+func (e *callError) Error() string { return "kobj: " + e.call + ": " + e.err.Error() }
+func (e *callError) Unwrap() error { return e.err }
+
+// wrapCall wraps *errp, if set, as a failure of call. The server's own
+// errors (an *apierrors.StatusError, or anything else that carries an API
+// Status), the context's errors and errors already wrapped pass through as
+// they are, so that apierrors.IsNotFound(err), err == context.Canceled and
+// friends keep working; they say for themselves what went wrong.
+func wrapCall(errp *error, call string) {
+	err := *errp
+	if err == nil {
+		return
+	}
+	var ce *callError
+	if _, isStatus := err.(apierrors.APIStatus); isStatus || errors.As(err, &ce) ||
+		err == context.Canceled || err == context.DeadlineExceeded {
+		return
+	}
+	*errp = &callError{call: call, err: err}
+}
+
+// callName names a verb on an object for errors: "Create v1 ConfigMap
+// shop/web".
+func callName(verb string, o *Object) string {
+	if o == nil {
+		return verb + " <nil object>"
+	}
+	return verb + " " + o.String()
+}

@@ -21,11 +21,11 @@ func (o *Object) DeepCopy() *Object {
 	if o == nil {
 		return nil
 	}
-	c := &Object{client: o.client, served: o.served}
+	var m map[string]any
 	if o.u.Object != nil {
-		c.u.Object = copyJSON(o.u.Object).(map[string]any)
+		m = copyJSON(o.u.Object).(map[string]any)
 	}
-	return c
+	return fromServer(m, o.served, o.client)
 }
 
 // copyJSON copies the maps and lists of a JSON-shaped value. Other values

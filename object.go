@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -16,14 +18,22 @@ import (
 // an unstructured.Unstructured. The zero value is not usable; make Objects
 // with New, FromMap, FromJSON, FromTyped or the loaders.
 //
-// An Object is not safe for concurrent mutation; a Client is.
+// Reading an Object (its getters, Items, YAML, JSON, DeepCopy, Diff) from
+// several goroutines at once is safe. Changing it (setters, Set, Merge, and
+// the verbs that update it from the server's answer: Create, Read, Update,
+// Edit, Delete) while another goroutine reads or changes it is not: guard
+// it with a lock of your own, as with any Go value. A Client is safe for
+// concurrent use.
 type Object struct {
 	u      unstructured.Unstructured
 	client *Client
 	// served is the object as the server last returned it, as JSON. Update
 	// diffs against it, so that a field cleared locally is cleared remotely.
+	// Only patch.go writes it.
 	served []byte
-	items  []*Object // Items() wrappers, reused while the items list is unchanged
+
+	itemsMu sync.Mutex // guards items, so that concurrent readers may call Items
+	items   []*Object  // Items() wrappers, reused while the items list is unchanged
 }
 
 // New returns an empty object of the given apiVersion and kind, such as
@@ -145,93 +155,66 @@ func (o *Object) Unstructured() *unstructured.Unstructured { return &o.u }
 // Map returns the object's content, shared, not copied.
 func (o *Object) Map() map[string]any { return o.u.Object }
 
-// APIVersion returns the object's apiVersion, such as "apps/v1".
-func (o *Object) APIVersion() string { return o.u.GetAPIVersion() }
-
-// Kind returns the object's kind, such as "Deployment".
-func (o *Object) Kind() string { return o.u.GetKind() }
-
-// Name returns metadata.name, or "" if it is not set.
-func (o *Object) Name() string { return o.u.GetName() }
-
-// Namespace returns metadata.namespace, or "" if it is not set.
-func (o *Object) Namespace() string { return o.u.GetNamespace() }
-
-// Labels returns a copy of metadata.labels; nil when there are none.
-func (o *Object) Labels() map[string]string { return o.u.GetLabels() }
-
-// Annotations returns a copy of metadata.annotations; nil when there are none.
-func (o *Object) Annotations() map[string]string { return o.u.GetAnnotations() }
-
-// ResourceVersion returns metadata.resourceVersion, or "" if it is not set.
-func (o *Object) ResourceVersion() string { return o.u.GetResourceVersion() }
-
-// SetName sets metadata.name and returns o, so that calls can be chained.
-func (o *Object) SetName(name string) *Object { o.u.SetName(name); return o }
-
-// SetNamespace sets metadata.namespace and returns o.
-func (o *Object) SetNamespace(ns string) *Object { o.u.SetNamespace(ns); return o }
-
-// SetLabel sets one label and returns o.
-func (o *Object) SetLabel(key, value string) *Object {
-	setStringInMap(o.u.Object, "labels", key, value)
-	return o
-}
-
-// SetAnnotation sets one annotation and returns o.
-func (o *Object) SetAnnotation(key, value string) *Object {
-	setStringInMap(o.u.Object, "annotations", key, value)
-	return o
-}
-
-func setStringInMap(obj map[string]any, field, key, value string) {
-	md, ok := obj["metadata"].(map[string]any)
-	if !ok {
-		md = map[string]any{}
-		obj["metadata"] = md
+// IsList reports whether the object holds a list: kind List, or a kind
+// ending in List whose items field is a list (a PodList read from the
+// server, or loaded from a file). It looks at the object alone; Read asks
+// discovery instead, so that a custom kind such as AllowList, which the
+// server serves as an object, is read as one.
+func (o *Object) IsList() bool {
+	kind := o.Kind()
+	if kind == "List" {
+		return true
 	}
-	m, ok := md[field].(map[string]any)
-	if !ok {
-		m = map[string]any{}
-		md[field] = m
-	}
-	m[key] = value
+	_, hasItems := o.u.Object["items"].([]any)
+	return hasItems && strings.HasSuffix(kind, "List")
 }
-
-// IsList reports whether the object is a list: kind List or any kind that
-// ends in List, such as PodList.
-func (o *Object) IsList() bool { return strings.HasSuffix(o.Kind(), "List") }
 
 // Items returns the objects of a list's items field, sharing their content
-// with the list. It returns nil for a non-list or an empty list; items that
-// are not objects are skipped.
+// with the list: an item changed, updated or edited is seen through the
+// list, and the same item is returned by later calls while the items field
+// holds it. It returns nil for a non-list or an empty list; items that are
+// not objects are skipped. Concurrent calls are safe.
 func (o *Object) Items() []*Object {
 	raw, _ := o.u.Object["items"].([]any)
+	o.itemsMu.Lock()
+	defer o.itemsMu.Unlock()
 	if len(raw) == 0 {
 		o.items = nil
 		return nil
 	}
-	fresh := len(o.items) != len(raw)
-	for i := 0; !fresh && i < len(raw); i++ {
-		m, _ := raw[i].(map[string]any)
-		fresh = m == nil || !sameMap(o.items[i].u.Object, m)
+	byMap := make(map[uintptr]*Object, len(o.items))
+	for _, it := range o.items {
+		byMap[mapID(it.u.Object)] = it
 	}
-	if fresh {
-		o.items = o.items[:0]
-		for _, it := range raw {
-			if m, ok := it.(map[string]any); ok {
-				item := wrap(m)
-				item.client = o.client
-				o.items = append(o.items, item)
-			}
+	items := make([]*Object, 0, len(raw))
+	for _, e := range raw {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
 		}
+		item := byMap[mapID(m)]
+		if item == nil {
+			item = wrap(m)
+			item.client = o.client
+		}
+		items = append(items, item)
 	}
-	return o.items
+	o.items = items
+	return slices.Clone(items)
 }
 
-func sameMap(a, b map[string]any) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+// setItems makes items the cached wrappers of the list's items.
+func (o *Object) setItems(items []*Object) {
+	o.itemsMu.Lock()
+	o.items = items
+	o.itemsMu.Unlock()
 }
+
+func sameMap(a, b map[string]any) bool { return mapID(a) == mapID(b) }
+
+// mapID identifies a map by its address, so that a wrapper is reused for
+// the very map the list holds, and only for it.
+func mapID(m map[string]any) uintptr { return uintptr(reflect.ValueOf(m).UnsafePointer()) }
 
 // Get returns the value at path and true, or nil and false when the path
 // does not parse or nothing is there. Maps and lists are returned shared.

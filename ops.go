@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -33,9 +32,10 @@ const BodyArg = "body"
 // required parameter or body, a value of the wrong type, and a streaming
 // operation (watch, follow, exec, attach, port-forward, proxy), which kobj
 // does not support yet. A server error is an *apierrors.StatusError,
-// returned with the Response. Options: WithClient, PatchAs.
-func (c *Client) Call(ctx context.Context, op string, args Args, opts ...Option) (*Response, error) {
-	co, err := gather("Call", opts, "PatchAs")
+// returned with the Response.
+func (c *Client) Call(ctx context.Context, op string, args Args, opts ...CallOption) (_ *Response, err error) {
+	defer wrapCall(&err, "Call "+op)
+	co, err := gather(opts, CallOption.applyToCall)
 	if err != nil {
 		return nil, err
 	}
@@ -49,20 +49,27 @@ func (c *Client) Call(ctx context.Context, op string, args Args, opts ...Option)
 	return call.send(ctx)
 }
 
-// Call runs an operation as Client.Call does, with o supplying what args
-// leave out: the body, when the operation takes a body of o's kind; name
-// and namespace, from o's metadata (an error if args disagree); and the
-// group-version that picks among operations sharing a short name. The
-// object's client is used, unless WithClient is given. Call never changes
-// o; the result is in the Response.
-func (o *Object) Call(ctx context.Context, op string, args Args, opts ...Option) (*Response, error) {
-	co, err := gather("Call", opts, "PatchAs")
+// Call runs an operation on o's own kind (or one of its subresources, such
+// as status or scale) as Client.Call does, with o supplying what args leave
+// out: the body, when the operation takes a body of o's kind (a patch
+// sends o's changes since it was last read, as Update does); name and
+// namespace, from o's metadata (an error if args disagree); and the
+// group-version that picks among operations sharing a short name. An
+// operation on another kind is an error naming that kind, before any
+// request: use Client.Call for it. The object's client is used, unless
+// WithClient is given. Call never changes o; the result is in the Response.
+func (o *Object) Call(ctx context.Context, op string, args Args, opts ...CallOption) (_ *Response, err error) {
+	defer wrapCall(&err, callName("Call "+op+" on", o))
+	co, err := gather(opts, CallOption.applyToCall)
 	if err != nil {
 		return nil, err
 	}
+	if o == nil {
+		return nil, fmt.Errorf("nil object")
+	}
 	c, err := clientFor(co, o)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: Call %s: %w", op, err)
+		return nil, err
 	}
 	call, err := c.prepare(ctx, op, args, co, o)
 	if err != nil {
@@ -73,16 +80,82 @@ func (o *Object) Call(ctx context.Context, op string, args Args, opts ...Option)
 
 // CallAsync starts Call and returns its Response at once, as a future: Get,
 // Wait and Done tell when it is filled. Canceling ctx ends the request.
-// The Client bounds the requests in flight (MaxInFlight), so any number of
-// futures can be started.
-func (c *Client) CallAsync(ctx context.Context, op string, args Args, opts ...Option) *Response {
+// args, and the values in it, are copied before CallAsync returns: the
+// caller may change or reuse them at once. The Client bounds the requests
+// in flight (MaxInFlight), so any number of futures can be started.
+func (c *Client) CallAsync(ctx context.Context, op string, args Args, opts ...CallOption) *Response {
+	args, err := snapshotArgs(args)
+	if err != nil {
+		return failed(&callError{call: "Call " + op, err: err})
+	}
 	return async(ctx, func(ctx context.Context) (*Response, error) { return c.Call(ctx, op, args, opts...) })
 }
 
 // CallAsync starts o.Call and returns its Response at once, as a future.
-// o must not be changed until the future is done.
-func (o *Object) CallAsync(ctx context.Context, op string, args Args, opts ...Option) *Response {
-	return async(ctx, func(ctx context.Context) (*Response, error) { return o.Call(ctx, op, args, opts...) })
+// o and args are copied before CallAsync returns: the caller may change o
+// or reuse args at once; the call sees them as they were.
+func (o *Object) CallAsync(ctx context.Context, op string, args Args, opts ...CallOption) *Response {
+	args, err := snapshotArgs(args)
+	if err != nil {
+		return failed(&callError{call: "Call " + op, err: err})
+	}
+	snap := o.DeepCopy()
+	return async(ctx, func(ctx context.Context) (*Response, error) { return snap.Call(ctx, op, args, opts...) })
+}
+
+// snapshotArgs copies args so that an async call sees them as they were
+// when it started: scalars as they are, an *Object as a deep copy, a body
+// of any other type as its JSON now, other values through their JSON form.
+func snapshotArgs(args Args) (Args, error) {
+	if args == nil {
+		return nil, nil
+	}
+	out := make(Args, len(args))
+	for k, v := range args {
+		switch x := v.(type) {
+		case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+			out[k] = v
+		case *Object:
+			out[k] = x.DeepCopy()
+		case []byte:
+			out[k] = slices.Clone(x)
+		case fmt.Stringer:
+			out[k] = x.String()
+		default:
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("argument %q: %w", k, err)
+			}
+			if k == BodyArg {
+				out[k] = b
+				continue
+			}
+			var c any
+			if err := utiljson.Unmarshal(b, &c); err != nil {
+				return nil, fmt.Errorf("argument %q: %w", k, err)
+			}
+			out[k] = reflectScalar(v, c)
+		}
+	}
+	return out, nil
+}
+
+// reflectScalar keeps a named scalar type (type Mode string) as its plain
+// value, which is what the parameter checks expect; other values keep the
+// JSON copy.
+func reflectScalar(orig, copied any) any {
+	rv := reflect.ValueOf(orig)
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String()
+	case reflect.Bool:
+		return rv.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int()
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return rv.Uint()
+	}
+	return copied
 }
 
 // preparedCall is an operation with its arguments checked, ready to send.
@@ -102,15 +175,12 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	if err != nil {
 		return nil, err
 	}
-	fail := func(format string, a ...any) error {
-		return fmt.Errorf("kobj: %s: %s", op.ID, fmt.Sprintf(format, a...))
-	}
 	if op.Streaming {
-		return nil, fail("streaming operations (%s) are not supported yet", op.Action)
+		return nil, fmt.Errorf("streaming operations (%s) are not supported yet", op.Action)
 	}
 	for _, flag := range []string{"watch", "follow"} {
 		if v, ok := args[flag]; ok && v == true {
-			return nil, fail("%s=true streams its answer, which is not supported yet", flag)
+			return nil, fmt.Errorf("%s=true streams its answer, which is not supported yet", flag)
 		}
 	}
 	values := map[string]string{}
@@ -120,15 +190,20 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 		}
 		p := op.param(k)
 		if p == nil {
-			return nil, fail("unknown parameter %q%s; its parameters are %s", k, closest(k, op.paramNames()), strings.Join(op.paramNames(), ", "))
+			return nil, fmt.Errorf("unknown parameter %q%s; its parameters are %s", k, closest(k, op.paramNames()), strings.Join(op.paramNames(), ", "))
 		}
 		s, err := paramString(p, v)
 		if err != nil {
-			return nil, fail("parameter %q: %v", k, err)
+			return nil, fmt.Errorf("parameter %q: %w", k, err)
 		}
 		values[k] = s
 	}
+	own := false
 	if o != nil {
+		if err := c.ownOperation(ctx, op, o); err != nil {
+			return nil, err
+		}
+		own = true
 		if err := fillFromObject(c, op, values, o); err != nil {
 			return nil, err
 		}
@@ -139,218 +214,77 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 		v, ok := values[p.Name]
 		if !ok {
 			if p.Required {
-				return nil, fail("missing required %s parameter %q", p.In, p.Name)
+				return nil, fmt.Errorf("missing required %s parameter %q", p.In, p.Name)
 			}
 			continue
 		}
 		if p.In == "path" {
+			if err := validSegment(p.Name, v); err != nil {
+				return nil, err
+			}
 			path = strings.Replace(path, "{"+p.Name+"}", url.PathEscape(v), 1)
 		} else {
 			q.Set(p.Name, v)
 		}
 	}
-	req := &request{method: op.Method, path: path, query: q,
-		resource: schema.GroupResource{Group: op.Group, Resource: op.Kind}, name: values["name"]}
-	body, err := requestBody(op, args, o, co)
+	req := &request{method: op.Method, path: path, template: op.Path, query: q,
+		resource: schema.GroupResource{Group: op.Group, Resource: resourceOf(op.Path)}, name: values["name"],
+		idempotent: op.Method == "GET"}
+	var bodyFrom *Object
+	if own {
+		bodyFrom = o
+	}
+	body, err := requestBody(op, args, bodyFrom, co)
 	if err != nil {
-		return nil, fail("%v", err)
+		return nil, err
 	}
 	req.body, req.contentType = body.data, body.contentType
 	return &preparedCall{c: c, op: op, req: req}, nil
 }
 
-// param returns the parameter called name, or nil.
-func (op *Operation) param(name string) *Parameter {
-	for i := range op.Params {
-		if op.Params[i].Name == name {
-			return &op.Params[i]
-		}
+// ownOperation checks that op acts on o's own resource (or a subresource of
+// it), the only operations whose name, namespace and body o may supply. A
+// list object owns the operations on its items' collection.
+func (c *Client) ownOperation(ctx context.Context, op *Operation, o *Object) error {
+	kind := o.Kind()
+	if list, err := c.isListKind(ctx, o.APIVersion(), kind); err == nil && list {
+		kind = strings.TrimSuffix(kind, "List")
 	}
-	return nil
+	info, err := c.disc.lookup(ctx, o.APIVersion(), kind)
+	if err != nil {
+		return err
+	}
+	if op.Group == info.Group && resourceOf(op.Path) == info.Resource && op.GroupVersion != "" {
+		return nil
+	}
+	what := op.Kind
+	if what == "" {
+		what = "no kind"
+	}
+	if r := resourceOf(op.Path); r != "" {
+		what = fmt.Sprintf("%s (%s)", r, what)
+	}
+	return fmt.Errorf("%s acts on %s, not on %s %s: an object calls only the operations of its own kind; use Client.Call", op.ID, what, o.APIVersion(), o.Kind())
 }
 
-func (op *Operation) paramNames() []string {
-	names := make([]string, 0, len(op.Params)+1)
-	for _, p := range op.Params {
-		names = append(names, p.Name)
-	}
-	if op.Body != nil {
-		names = append(names, BodyArg)
-	}
-	return names
-}
-
-// closest suggests the name nearest to s, as "; did you mean x?".
-func closest(s string, names []string) string {
-	best, bestD := "", len(s)/2+2
-	for _, n := range names {
-		if d := nameDistance(s, n); d < bestD {
-			best, bestD = n, d
+// resourceOf returns the resource an operation's path template is about:
+// the segment before {name}, else the last segment that is not a
+// placeholder; "" for paths outside resources (/version, /apis).
+func resourceOf(path string) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i := len(segs) - 1; i > 0; i-- {
+		if segs[i] == "{name}" {
+			return segs[i-1]
 		}
 	}
-	if best == "" {
+	if len(segs) < 3 || (segs[0] != "api" && segs[0] != "apis") {
 		return ""
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// paramString checks v against the parameter's type and formats it for the URL.
-func paramString(p *Parameter, v any) (string, error) {
-	rv := reflect.ValueOf(v)
-	switch p.Type {
-	case "boolean":
-		if b, ok := v.(bool); ok {
-			return strconv.FormatBool(b), nil
-		}
-		return "", fmt.Errorf("want a bool, got %T %v", v, v)
-	case "integer":
-		switch rv.Kind() {
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			return strconv.FormatInt(rv.Int(), 10), nil
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			return strconv.FormatUint(rv.Uint(), 10), nil
-		}
-		return "", fmt.Errorf("want an integer, got %T %v", v, v)
-	default:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-		if s, ok := v.(fmt.Stringer); ok {
-			return s.String(), nil
-		}
-		return "", fmt.Errorf("want a string, got %T %v", v, v)
+	last := segs[len(segs)-1]
+	if strings.HasPrefix(last, "{") || (segs[0] == "api" && len(segs) == 2) || (segs[0] == "apis" && len(segs) == 3) {
+		return ""
 	}
-}
-
-// fillFromObject takes name and namespace from o's metadata where the
-// operation has those path parameters, as CRUD does (agree): args that
-// disagree with metadata are an error, and a missing namespace is the
-// client's default.
-func fillFromObject(c *Client, op *Operation, values map[string]string, o *Object) error {
-	for _, f := range []struct{ param, meta string }{{"name", o.Name()}, {"namespace", o.Namespace()}} {
-		if p := op.param(f.param); p == nil || p.In != "path" {
-			continue
-		}
-		v, err := agree(op.ID, f.param, "in args", values[f.param], f.meta)
-		if err != nil {
-			return err
-		}
-		if v == "" && f.param == "namespace" {
-			v = c.namespace
-		}
-		if v != "" {
-			values[f.param] = v
-		}
-	}
-	return nil
-}
-
-type encodedBody struct {
-	data        []byte
-	contentType string
-}
-
-// requestBody encodes the body: args' "body", else o when the operation
-// takes a body of o's kind (or any body, for a patch).
-func requestBody(op *Operation, args Args, o *Object, co *callOptions) (encodedBody, error) {
-	v, given := args[BodyArg]
-	if op.Body == nil {
-		if given {
-			return encodedBody{}, fmt.Errorf("takes no body")
-		}
-		return encodedBody{}, nil
-	}
-	if !given && o != nil && (op.Body.Kind == o.Kind() || op.Action == "patch") {
-		v, given = o, true
-	}
-	if !given || v == nil {
-		if op.Body.Required {
-			return encodedBody{}, fmt.Errorf("missing the required body (a %s)", orAny(op.Body.Kind))
-		}
-		return encodedBody{}, nil
-	}
-	var data []byte
-	switch b := v.(type) {
-	case *Object:
-		var err error
-		if op.Action == "patch" && (co.patchType == "" || co.patchType == MergePatch) {
-			data, err = b.mergePatch() // what Update sends: the change since the last read
-		} else {
-			data, err = b.JSON()
-		}
-		if err != nil {
-			return encodedBody{}, err
-		}
-	case []byte:
-		data = b
-	case string:
-		data = []byte(b)
-	default:
-		var err error
-		if data, err = json.Marshal(v); err != nil {
-			return encodedBody{}, fmt.Errorf("body: %w", err)
-		}
-	}
-	ct := "application/json"
-	if op.Action == "patch" {
-		pt := co.patchType
-		if pt == "" {
-			pt = MergePatch
-		}
-		if !slices.Contains(op.Body.ContentTypes, string(pt)) {
-			return encodedBody{}, fmt.Errorf("patch type %s is not accepted; the server accepts %s", pt, strings.Join(op.Body.ContentTypes, ", "))
-		}
-		ct = string(pt)
-		if pt == ApplyPatch {
-			return encodedBody{data, ct}, nil // YAML or JSON; the server parses it
-		}
-	} else if co.patchType != "" {
-		return encodedBody{}, fmt.Errorf("PatchAs given, but this is not a patch operation")
-	}
-	if !json.Valid(data) {
-		return encodedBody{}, fmt.Errorf("the body is not valid JSON")
-	}
-	if pt := PatchType(ct); pt == JSONPatch && !strings.HasPrefix(strings.TrimSpace(string(data)), "[") {
-		return encodedBody{}, fmt.Errorf("a JSON patch body must be a list of operations")
-	}
-	return encodedBody{data, ct}, nil
-}
-
-func orAny(kind string) string {
-	if kind == "" {
-		return "JSON document"
-	}
-	return kind
-}
-
-// send makes the request and fills the Response; a body that is a
-// Kubernetes object becomes Response.Object.
-func (p *preparedCall) send(ctx context.Context) (*Response, error) {
-	resp, err := p.c.do(ctx, p.req)
-	if resp != nil {
-		resp.Object = objectOf(resp.Body, p.c)
-		resp.err = err
-	}
-	return resp, err
-}
-
-// objectOf decodes body as an object when it is a Kubernetes object: a
-// JSON object with apiVersion, kind and metadata. Discovery documents such
-// as APIGroupList carry a kind but no metadata, and are not.
-func objectOf(body []byte, c *Client) *Object {
-	if len(body) == 0 || body[0] != '{' {
-		return nil
-	}
-	var m map[string]any
-	if utiljson.Unmarshal(body, &m) != nil || checkTypeMeta(m) != nil {
-		return nil
-	}
-	if _, ok := m["metadata"].(map[string]any); !ok {
-		return nil
-	}
-	o := wrap(m)
-	o.client, o.served = c, body
-	return o
+	return last
 }
 
 // Operations lists the operations the server's OpenAPI documents describe,

@@ -2,163 +2,287 @@ package kobj
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
-// Option changes one call: CRUD, Edit, Call or CallAsync. Each call accepts
-// the options that make sense for it and fails, before any request, when
-// given one that does not (Limit on Create, say).
-type Option interface {
-	apply(*callOptions)
-}
+// Options are small values, as in controller-runtime's client package. Each
+// option type implements the option interface of every verb that can take
+// it, so that passing an option a verb cannot take (Limit to Create, say)
+// does not compile. The verbs' interfaces:
+//
+//   - [CreateOption]: [Object.Create]
+//   - [ReadOption]: [Object.Read]
+//   - [UpdateOption]: [Object.Update]
+//   - [DeleteOption]: [Object.Delete]
+//   - [EditOption]: [Object.Edit]
+//   - [CallOption]: [Client.Call], [Object.Call] and their async forms
+
+// CreateOption is an option that [Object.Create] takes.
+type CreateOption interface{ applyToCreate(*callOptions) }
+
+// ReadOption is an option that [Object.Read] takes.
+type ReadOption interface{ applyToRead(*callOptions) }
+
+// UpdateOption is an option that [Object.Update] takes.
+type UpdateOption interface{ applyToUpdate(*callOptions) }
+
+// DeleteOption is an option that [Object.Delete] takes.
+type DeleteOption interface{ applyToDelete(*callOptions) }
+
+// EditOption is an option that [Object.Edit] takes: every UpdateOption,
+// and [Rollback] and [RetryOnConflict].
+type EditOption interface{ applyToEdit(*callOptions) }
+
+// CallOption is an option that the calls by operation name take.
+type CallOption interface{ applyToCall(*callOptions) }
 
 // callOptions gathers the options of one call.
 type callOptions struct {
-	set            map[string]bool // names of the options given, for the check
-	client         *Client
-	name           string
-	namespace      string
-	allNamespaces  bool
-	dryRun         bool
-	fieldManager   string
-	propagation    *metav1.DeletionPropagation
-	gracePeriod    *int64
-	labelSelector  string
-	fieldSelector  string
-	limit          int64
-	rollback       bool
-	retryOnConfict bool
-	patchType      PatchType
+	client          *Client
+	name            string
+	namespace       string
+	allNamespaces   bool
+	dryRun          bool
+	fieldManager    string
+	fieldValidation string
+	propagation     *metav1.DeletionPropagation
+	gracePeriod     *int64
+	preconditions   *metav1.Preconditions
+	labelSelector   string
+	fieldSelector   string
+	limit           int64
+	resourceVersion string
+	rollback        bool
+	retryOnConflict bool
+	patchType       types.PatchType
+	err             error // the first option that is invalid in itself
 }
 
-type optionFunc struct {
-	name string
-	fn   func(*callOptions)
-}
-
-func (o optionFunc) apply(c *callOptions) {
-	if c.set == nil {
-		c.set = map[string]bool{}
+// fail records the first invalid option.
+func (o *callOptions) fail(format string, args ...any) {
+	if o.err == nil {
+		o.err = fmt.Errorf(format, args...)
 	}
-	c.set[o.name] = true
-	o.fn(c)
 }
 
-// gather applies opts and checks each against the options the call allows.
-func gather(call string, opts []Option, allowed ...string) (*callOptions, error) {
-	c := &callOptions{}
+// gather applies opts with the verb's apply method and reports the first
+// option that is invalid in itself (a negative GracePeriod, say).
+func gather[T any](opts []T, apply func(T, *callOptions)) (*callOptions, error) {
+	co := &callOptions{}
 	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		o.apply(c)
-	}
-	for name := range c.set {
-		if !contains(allowed, name) && name != "WithClient" {
-			return nil, fmt.Errorf("kobj: %s does not take the %s option (it takes %s)", call, name, strings.Join(append([]string{"WithClient"}, allowed...), ", "))
+		if any(o) != nil {
+			apply(o, co)
 		}
 	}
-	return c, nil
+	return co, co.err
 }
 
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
-}
+// WithClientOption is what WithClient returns; every verb takes it.
+type WithClientOption struct{ c *Client }
 
 // WithClient makes one call use c, ahead of the object's client and the
-// default client.
-func WithClient(c *Client) Option {
-	return optionFunc{"WithClient", func(o *callOptions) { o.client = c }}
-}
+// default client. Every verb takes it.
+func WithClient(c *Client) WithClientOption { return WithClientOption{c} }
 
-// Named gives the object's name for the call; it must agree with
-// metadata.name when both are set.
-func Named(name string) Option {
-	return optionFunc{"Named", func(o *callOptions) { o.name = name }}
-}
+func (o WithClientOption) apply(co *callOptions)         { co.client = o.c }
+func (o WithClientOption) applyToCreate(co *callOptions) { o.apply(co) }
+func (o WithClientOption) applyToRead(co *callOptions)   { o.apply(co) }
+func (o WithClientOption) applyToUpdate(co *callOptions) { o.apply(co) }
+func (o WithClientOption) applyToDelete(co *callOptions) { o.apply(co) }
+func (o WithClientOption) applyToEdit(co *callOptions)   { o.apply(co) }
+func (o WithClientOption) applyToCall(co *callOptions)   { o.apply(co) }
 
-// InNamespace gives the namespace for the call; it must agree with
-// metadata.namespace when both are set, and is an error for a cluster-scoped
-// kind.
-func InNamespace(ns string) Option {
-	return optionFunc{"InNamespace", func(o *callOptions) { o.namespace = ns }}
-}
+// Named gives the object's name for a call; it must agree with
+// metadata.name when both are set. Create, Read, Update, Delete and Edit
+// take it.
+type Named string
 
-// AllNamespaces makes a list read span every namespace.
-func AllNamespaces() Option {
-	return optionFunc{"AllNamespaces", func(o *callOptions) { o.allNamespaces = true }}
-}
+func (n Named) apply(co *callOptions)         { co.name = string(n) }
+func (n Named) applyToCreate(co *callOptions) { n.apply(co) }
+func (n Named) applyToRead(co *callOptions)   { n.apply(co) }
+func (n Named) applyToUpdate(co *callOptions) { n.apply(co) }
+func (n Named) applyToDelete(co *callOptions) { n.apply(co) }
+func (n Named) applyToEdit(co *callOptions)   { n.apply(co) }
+
+// InNamespace gives the namespace for a call; it must agree with
+// metadata.namespace when both are set, and is an error for a
+// cluster-scoped kind. Create, Read, Update, Delete and Edit take it.
+type InNamespace string
+
+func (n InNamespace) apply(co *callOptions)         { co.namespace = string(n) }
+func (n InNamespace) applyToCreate(co *callOptions) { n.apply(co) }
+func (n InNamespace) applyToRead(co *callOptions)   { n.apply(co) }
+func (n InNamespace) applyToUpdate(co *callOptions) { n.apply(co) }
+func (n InNamespace) applyToDelete(co *callOptions) { n.apply(co) }
+func (n InNamespace) applyToEdit(co *callOptions)   { n.apply(co) }
+
+// AllNamespacesOption is what [AllNamespaces] returns; see there.
+type AllNamespacesOption struct{}
+
+// AllNamespaces makes the Read of a list span every namespace.
+func AllNamespaces() AllNamespacesOption { return AllNamespacesOption{} }
+
+func (AllNamespacesOption) applyToRead(co *callOptions) { co.allNamespaces = true }
+
+// DryRunOption is what [DryRun] returns; see there.
+type DryRunOption struct{}
 
 // DryRun asks the server to validate and answer without persisting
-// anything (dryRun=All).
-func DryRun() Option {
-	return optionFunc{"DryRun", func(o *callOptions) { o.dryRun = true }}
+// anything (dryRun=All). Create, Update, Delete and Edit take it.
+func DryRun() DryRunOption { return DryRunOption{} }
+
+func (DryRunOption) apply(co *callOptions)         { co.dryRun = true }
+func (d DryRunOption) applyToCreate(co *callOptions) { d.apply(co) }
+func (d DryRunOption) applyToUpdate(co *callOptions) { d.apply(co) }
+func (d DryRunOption) applyToDelete(co *callOptions) { d.apply(co) }
+func (d DryRunOption) applyToEdit(co *callOptions)   { d.apply(co) }
+
+// FieldManager names the actor making a change, for managed fields.
+// Create, Update and Edit take it.
+type FieldManager string
+
+func (f FieldManager) apply(co *callOptions)         { co.fieldManager = string(f) }
+func (f FieldManager) applyToCreate(co *callOptions) { f.apply(co) }
+func (f FieldManager) applyToUpdate(co *callOptions) { f.apply(co) }
+func (f FieldManager) applyToEdit(co *callOptions)   { f.apply(co) }
+
+// FieldValidation tells the server what to do with fields its schema does
+// not know or that appear twice: "Strict" fails the write, "Warn" (the
+// server's default) writes and warns, "Ignore" drops them silently.
+// Create, Update and Edit take it; another value is an error before any
+// request.
+type FieldValidation string
+
+func (f FieldValidation) apply(co *callOptions) {
+	switch f {
+	case "Strict", "Warn", "Ignore":
+		co.fieldValidation = string(f)
+	default:
+		co.fail("FieldValidation(%q): want Strict, Warn or Ignore", string(f))
+	}
+}
+func (f FieldValidation) applyToCreate(co *callOptions) { f.apply(co) }
+func (f FieldValidation) applyToUpdate(co *callOptions) { f.apply(co) }
+func (f FieldValidation) applyToEdit(co *callOptions)   { f.apply(co) }
+
+// PropagationPolicy sets how Delete treats dependents:
+// metav1.DeletePropagationOrphan, Background or Foreground.
+type PropagationPolicy metav1.DeletionPropagation
+
+func (p PropagationPolicy) applyToDelete(co *callOptions) {
+	dp := metav1.DeletionPropagation(p)
+	co.propagation = &dp
 }
 
-// FieldManager names the actor making the change, for managed fields.
-func FieldManager(name string) Option {
-	return optionFunc{"FieldManager", func(o *callOptions) { o.fieldManager = name }}
+// GracePeriod sets Delete's grace period. The API counts whole seconds: a
+// fraction rounds up, so that 500ms never becomes 0 (delete at once). A
+// negative duration is an error before any request.
+type GracePeriod time.Duration
+
+func (g GracePeriod) applyToDelete(co *callOptions) {
+	d := time.Duration(g)
+	if d < 0 {
+		co.fail("GracePeriod(%v): a grace period cannot be negative", d)
+		return
+	}
+	s := int64((d + time.Second - 1) / time.Second)
+	co.gracePeriod = &s
 }
 
-// PropagationPolicy sets how Delete treats dependents: Orphan, Background
-// or Foreground.
-func PropagationPolicy(p metav1.DeletionPropagation) Option {
-	return optionFunc{"PropagationPolicy", func(o *callOptions) { o.propagation = &p }}
+// Preconditions makes Delete fail with a Conflict unless the object on the
+// server still has this UID and resourceVersion (either may be empty, not
+// both); a new object under the same name, or a change since the caller
+// read it, is then left alone.
+type Preconditions struct {
+	UID             types.UID
+	ResourceVersion string
 }
 
-// GracePeriod sets Delete's grace period, rounded down to whole seconds.
-func GracePeriod(d time.Duration) Option {
-	return optionFunc{"GracePeriod", func(o *callOptions) { s := int64(d / time.Second); o.gracePeriod = &s }}
+func (p Preconditions) applyToDelete(co *callOptions) {
+	if p.UID == "" && p.ResourceVersion == "" {
+		co.fail("Preconditions: neither UID nor ResourceVersion given")
+		return
+	}
+	pre := &metav1.Preconditions{}
+	if p.UID != "" {
+		pre.UID = &p.UID
+	}
+	if p.ResourceVersion != "" {
+		pre.ResourceVersion = &p.ResourceVersion
+	}
+	co.preconditions = pre
 }
 
-// LabelSelector filters a list read, as kubectl -l does.
-func LabelSelector(s string) Option {
-	return optionFunc{"LabelSelector", func(o *callOptions) { o.labelSelector = s }}
+// LabelSelector filters the Read of a list, as kubectl -l does.
+type LabelSelector string
+
+func (s LabelSelector) applyToRead(co *callOptions) { co.labelSelector = string(s) }
+
+// FieldSelector filters the Read of a list, as kubectl --field-selector
+// does.
+type FieldSelector string
+
+func (s FieldSelector) applyToRead(co *callOptions) { co.fieldSelector = string(s) }
+
+// Limit sets the page size of the Read of a list; every page is still
+// read. A negative limit is an error before any request.
+type Limit int64
+
+func (l Limit) applyToRead(co *callOptions) {
+	if l < 0 {
+		co.fail("Limit(%d): a page size cannot be negative", int64(l))
+		return
+	}
+	co.limit = int64(l)
 }
 
-// FieldSelector filters a list read, as kubectl --field-selector does.
-func FieldSelector(s string) Option {
-	return optionFunc{"FieldSelector", func(o *callOptions) { o.fieldSelector = s }}
-}
+// AtResourceVersion makes Read answer from the given resourceVersion
+// rather than the latest: "0" accepts any version the server has cached
+// (cheap, maybe stale); another value, that version or newer, as the
+// API's resourceVersion parameter with resourceVersionMatch unset.
+type AtResourceVersion string
 
-// Limit sets the page size of a list read; every page is still read.
-func Limit(n int64) Option {
-	return optionFunc{"Limit", func(o *callOptions) { o.limit = n }}
-}
+func (v AtResourceVersion) applyToRead(co *callOptions) { co.resourceVersion = string(v) }
 
-// Rollback makes Edit restore the object as it was before the edit when the
-// edit function or the update fails. Only the local object is restored.
-func Rollback() Option {
-	return optionFunc{"Rollback", func(o *callOptions) { o.rollback = true }}
-}
+// RollbackOption is what [Rollback] returns; see there.
+type RollbackOption struct{}
+
+// Rollback makes Edit restore the object as it was before the edit when
+// the edit function fails or panics, or the update fails. Only the local
+// object is restored; nothing is undone on the server.
+func Rollback() RollbackOption { return RollbackOption{} }
+
+func (RollbackOption) applyToEdit(co *callOptions) { co.rollback = true }
+
+// RetryOnConflictOption is what [RetryOnConflict] returns; see there.
+type RetryOnConflictOption struct{}
 
 // RetryOnConflict makes Edit, on a Conflict, read the object again and run
 // the edit function again, until it succeeds, fails otherwise, the context
 // ends, or 100 attempts have met a Conflict.
-func RetryOnConflict() Option {
-	return optionFunc{"RetryOnConflict", func(o *callOptions) { o.retryOnConfict = true }}
-}
+func RetryOnConflict() RetryOnConflictOption { return RetryOnConflictOption{} }
 
-// PatchType is the content type of a patch body.
-type PatchType string
+func (RetryOnConflictOption) applyToEdit(co *callOptions) { co.retryOnConflict = true }
+
+// PatchType is the content type of a patch body, apimachinery's own type.
+type PatchType = types.PatchType
 
 // The patch types the API server accepts.
 const (
-	JSONPatch           PatchType = "application/json-patch+json"
-	MergePatch          PatchType = "application/merge-patch+json"
-	StrategicMergePatch PatchType = "application/strategic-merge-patch+json"
-	ApplyPatch          PatchType = "application/apply-patch+yaml"
+	JSONPatch           = types.JSONPatchType
+	MergePatch          = types.MergePatchType
+	StrategicMergePatch = types.StrategicMergePatchType
+	ApplyPatch          = types.ApplyYAMLPatchType
 )
 
-// PatchAs sets the patch type of a patch operation called by name.
-func PatchAs(t PatchType) Option {
-	return optionFunc{"PatchAs", func(o *callOptions) { o.patchType = t }}
-}
+// PatchAsOption is what [PatchAs] returns; see there.
+type PatchAsOption struct{ t PatchType }
+
+// PatchAs sets the patch type of a patch operation called by name; the
+// default is a JSON merge patch.
+func PatchAs(t PatchType) PatchAsOption { return PatchAsOption{t} }
+
+func (p PatchAsOption) applyToCall(co *callOptions) { co.patchType = p.t }

@@ -45,6 +45,11 @@ func async(ctx context.Context, call func(context.Context) (*Response, error)) *
 	return f
 }
 
+// failed returns a future that is already filled with err.
+func failed(err error) *Response {
+	return &Response{done: closedChan, err: err}
+}
+
 // Done returns a channel that is closed when the response is filled.
 func (r *Response) Done() <-chan struct{} {
 	if r.done == nil {
@@ -55,9 +60,16 @@ func (r *Response) Done() <-chan struct{} {
 
 // Get blocks until the response is filled and returns the object (nil when
 // the body is not a Kubernetes object), the status code, the headers and
-// the call's error. If ctx ends first, it returns ctx's error; the call
-// goes on, ended only by the context it was started with.
+// the call's error. A filled response always gives its result, however
+// often it is asked and whatever ctx says. If ctx ends before the response
+// is filled, Get returns ctx's error; the call goes on, ended only by the
+// context it was started with.
 func (r *Response) Get(ctx context.Context) (*Object, int, http.Header, error) {
+	select {
+	case <-r.Done():
+		return r.Object, r.Code, r.Header, r.err
+	default:
+	}
 	select {
 	case <-r.Done():
 		return r.Object, r.Code, r.Header, r.err
@@ -67,8 +79,14 @@ func (r *Response) Get(ctx context.Context) (*Object, int, http.Header, error) {
 }
 
 // Wait blocks until the response is filled or timeout passes, and returns
-// the call's error, or one wrapping context.DeadlineExceeded on timeout.
+// the call's error, or one wrapping context.DeadlineExceeded on timeout. A
+// filled response gives its result even with a timeout of 0.
 func (r *Response) Wait(timeout time.Duration) error {
+	select {
+	case <-r.Done():
+		return r.err
+	default:
+	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {

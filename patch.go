@@ -1,0 +1,114 @@
+package kobj
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+)
+
+// The server's copy of an object, and the merge patch computed against it.
+// This file is the only writer of Object.served: an object's content and
+// its server copy change together, here.
+
+// fromServer returns the object that the server sent as body (decoded as m),
+// remembering body as its server copy.
+func fromServer(m map[string]any, body []byte, c *Client) *Object {
+	o := wrap(m)
+	o.client, o.served = c, body
+	return o
+}
+
+// adopt makes m, the server's answer (body as JSON), o's content and server
+// copy. The content changes in place, so that a list holding o's map (o is
+// one of its Items) sees the server's answer and keeps o as its item.
+func (o *Object) adopt(m map[string]any, body []byte) {
+	if o.u.Object == nil || sameMap(o.u.Object, m) {
+		o.u.Object = m
+	} else {
+		clear(o.u.Object)
+		maps.Copy(o.u.Object, m)
+	}
+	o.served = body
+	o.setItems(nil)
+}
+
+// restore puts back the content and server copy of before, a DeepCopy of o,
+// in place for the same reason as adopt.
+func (o *Object) restore(before *Object) {
+	o.adopt(before.u.Object, before.served)
+}
+
+// decodeAnswer decodes a server's answer into unstructured content.
+func decodeAnswer(body []byte) (map[string]any, error) {
+	var m map[string]any
+	if err := utiljson.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("decoding the server's answer: %w", err)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("decoding the server's answer: not an object: %.100q", body)
+	}
+	return m, nil
+}
+
+// mergePatch is the JSON merge patch (RFC 7386) from the object as last
+// served to o, with o's resourceVersion as the precondition; whole when o
+// was never served. preconditioned reports whether the patch carries a
+// resourceVersion, which makes sending it twice harmless.
+func (o *Object) mergePatch() (patch []byte, preconditioned bool, err error) {
+	var p map[string]any
+	if o.served == nil {
+		p = o.u.Object
+	} else {
+		var before map[string]any
+		if err := utiljson.Unmarshal(o.served, &before); err != nil {
+			return nil, false, fmt.Errorf("reading the last served object: %w", err)
+		}
+		p = diffMerge(before, o.u.Object)
+		if rv := o.ResourceVersion(); rv != "" {
+			md, ok := p["metadata"].(map[string]any)
+			if !ok {
+				md = map[string]any{}
+				p["metadata"] = md
+			}
+			md["resourceVersion"] = rv
+			preconditioned = true
+		}
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, false, err
+	}
+	return b, preconditioned, nil
+}
+
+// diffMerge returns the merge patch that turns before into after: removed
+// keys as null, changed maps recursively, anything else replaced whole.
+func diffMerge(before, after map[string]any) map[string]any {
+	patch := map[string]any{}
+	for k, bv := range before {
+		av, ok := after[k]
+		if !ok {
+			patch[k] = nil
+			continue
+		}
+		bm, bIsMap := bv.(map[string]any)
+		am, aIsMap := av.(map[string]any)
+		if bIsMap && aIsMap {
+			if sub := diffMerge(bm, am); len(sub) > 0 {
+				patch[k] = sub
+			}
+			continue
+		}
+		if !equalJSON(bv, av) {
+			patch[k] = av
+		}
+	}
+	for k, av := range after {
+		if _, ok := before[k]; !ok {
+			patch[k] = av
+		}
+	}
+	return patch
+}
