@@ -2,8 +2,6 @@ package kobj
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -113,7 +111,7 @@ func WithHTTPClient(hc *http.Client) ClientOption {
 // its address or transport cannot be built.
 func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 	if cfg == nil {
-		return nil, errors.New("kobj: NewClient: nil rest.Config")
+		return nil, errorf("NewClient", "nil rest.Config")
 	}
 	var o clientOptions
 	for _, opt := range opts {
@@ -124,13 +122,13 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 	cfg = rest.CopyConfig(cfg)
 	base, _, err := rest.DefaultServerUrlFor(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: NewClient: %w", err)
+		return nil, errorf("NewClient", "%w", err)
 	}
 	base.Path = strings.TrimSuffix(base.Path, "/")
 	hc := o.httpClient
 	if hc == nil {
 		if hc, err = rest.HTTPClientFor(cfg); err != nil {
-			return nil, fmt.Errorf("kobj: NewClient: %w", err)
+			return nil, errorf("NewClient", "%w", err)
 		}
 	}
 	c := &Client{base: base, cfg: cfg, http: hc, userAgent: cfg.UserAgent, namespace: o.namespace}
@@ -218,7 +216,7 @@ func (c *Client) Host() string { return c.base.String() }
 func (c *Client) Dynamic() (dynamic.Interface, error) {
 	d, err := dynamic.NewForConfigAndClient(c.cfg, c.http)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: Dynamic: %w", err)
+		return nil, errorf("Dynamic", "%w", err)
 	}
 	return d, nil
 }
@@ -273,11 +271,11 @@ func NewClientFromKubeconfig(path, contextName string, opts ...ClientOption) (*C
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: contextName})
 	cfg, err := cc.ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("kobj: %w: %w", ErrNoClient, err)
+		return nil, errorf("NewClientFromKubeconfig", "%w: %w", ErrNoClient, err)
 	}
 	ns, _, err := cc.Namespace()
 	if err != nil {
-		return nil, fmt.Errorf("kobj: kubeconfig namespace: %w", err)
+		return nil, errorf("NewClientFromKubeconfig", "the context's namespace: %w", err)
 	}
 	return NewClient(cfg, append([]ClientOption{DefaultNamespace(ns)}, opts...)...)
 }

@@ -95,22 +95,34 @@ type callError struct {
 	err  error
 }
 
-func (e *callError) Error() string { return "kobj: " + e.call + ": " + e.err.Error() }
+func (e *callError) Error() string { return "kobj: " + e.text() }
 func (e *callError) Unwrap() error { return e.err }
+
+// text is the message without the prefix; a callError within (a verb that
+// failed inside another) adds its call, not a second prefix.
+func (e *callError) text() string {
+	var inner *callError
+	if errors.As(e.err, &inner) && inner == e.err {
+		return e.call + ": " + inner.text()
+	}
+	return e.call + ": " + e.err.Error()
+}
+
+// errorf returns the error of call, with the one "kobj: " prefix.
+func errorf(call, format string, args ...any) error {
+	return &callError{call: call, err: fmt.Errorf(format, args...)}
+}
 
 // wrapCall wraps *errp, if set, as a failure of call. The server's own
 // errors (an *apierrors.StatusError, or anything else that carries an API
-// Status), the context's errors and errors already wrapped pass through as
-// they are, so that apierrors.IsNotFound(err), err == context.Canceled and
+// Status) and the context's errors pass through as they are, so that apierrors.IsNotFound(err), err == context.Canceled and
 // friends keep working; they say for themselves what went wrong.
 func wrapCall(errp *error, call string) {
 	err := *errp
 	if err == nil {
 		return
 	}
-	var ce *callError
-	if _, isStatus := err.(apierrors.APIStatus); isStatus || errors.As(err, &ce) ||
-		err == context.Canceled || err == context.DeadlineExceeded {
+	if _, isStatus := err.(apierrors.APIStatus); isStatus || err == context.Canceled || err == context.DeadlineExceeded {
 		return
 	}
 	*errp = &callError{call: call, err: err}

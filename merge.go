@@ -2,7 +2,6 @@ package kobj
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -148,7 +147,7 @@ func (e *mergeError) Unwrap() error { return e.err }
 // On failure o is left exactly as it was.
 func (o *Object) Merge(p *Object, opts ...MergeOption) error {
 	if o == nil {
-		return errors.New("kobj: merge: nil object")
+		return errorf("Merge", "nil object")
 	}
 	if p == nil || p.u.Object == nil {
 		return nil

@@ -1,7 +1,6 @@
 package kobj
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
@@ -108,24 +107,24 @@ func (o *Object) SetAnnotations(annotations map[string]string) *Object {
 // and a cluster-scoped object cannot have a namespaced owner.
 func (o *Object) AddOwnerReference(owner *Object, controller bool) error {
 	if owner == nil {
-		return errors.New("kobj: AddOwnerReference: nil owner")
+		return errorf("AddOwnerReference", "nil owner")
 	}
 	ref := metav1.OwnerReference{APIVersion: owner.APIVersion(), Kind: owner.Kind(), Name: owner.Name(), UID: owner.UID()}
 	if ref.APIVersion == "" || ref.Kind == "" || ref.Name == "" || ref.UID == "" {
-		return fmt.Errorf("kobj: AddOwnerReference: the owner %s has no apiVersion, kind, name or uid; create or read it first", owner)
+		return errorf("AddOwnerReference", "the owner %s has no apiVersion, kind, name or uid; create or read it first", owner)
 	}
 	if ns := owner.Namespace(); ns != "" && ns != o.Namespace() {
 		where := fmt.Sprintf("namespace %q", o.Namespace())
 		if o.Namespace() == "" {
 			where = "no namespace (a cluster-scoped object, or one whose namespace is not set yet)"
 		}
-		return fmt.Errorf("kobj: AddOwnerReference: the owner %s is in namespace %q, but %s has %s; owners must be in the object's namespace", owner, ns, o, where)
+		return errorf("AddOwnerReference", "the owner %s is in namespace %q, but %s has %s; owners must be in the object's namespace", owner, ns, o, where)
 	}
 	if controller {
 		ref.Controller, ref.BlockOwnerDeletion = ptr.To(true), ptr.To(true)
 		for _, r := range o.OwnerReferences() {
 			if r.Controller != nil && *r.Controller && r.UID != ref.UID {
-				return fmt.Errorf("kobj: AddOwnerReference: %s already has a controller, %s %s", o, r.Kind, r.Name)
+				return errorf("AddOwnerReference", "%s already has a controller, %s %s", o, r.Kind, r.Name)
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package kobj
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -50,13 +49,13 @@ func New(apiVersion, kind string) *Object {
 // kind, or holds a value that has no JSON form.
 func FromMap(m map[string]any) (*Object, error) {
 	if m == nil {
-		return nil, errors.New("kobj: FromMap: nil map")
+		return nil, errorf("FromMap", "nil map")
 	}
 	if _, err := jsonValue(m, "$"); err != nil {
-		return nil, fmt.Errorf("kobj: FromMap: %w", err)
+		return nil, errorf("FromMap", "%w", err)
 	}
 	if err := checkTypeMeta(m); err != nil {
-		return nil, fmt.Errorf("kobj: FromMap: %w", err)
+		return nil, errorf("FromMap", "%w", err)
 	}
 	return wrap(m), nil
 }
@@ -95,13 +94,13 @@ func describe(v any) string {
 func FromJSON(b []byte) (*Object, error) {
 	var m map[string]any
 	if err := utiljson.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("kobj: FromJSON: %w", err)
+		return nil, errorf("FromJSON", "%w", err)
 	}
 	if m == nil {
-		return nil, errors.New("kobj: FromJSON: document is null")
+		return nil, errorf("FromJSON", "document is null")
 	}
 	if err := checkTypeMeta(m); err != nil {
-		return nil, fmt.Errorf("kobj: FromJSON: %w", err)
+		return nil, errorf("FromJSON", "%w", err)
 	}
 	return wrap(m), nil
 }
@@ -112,20 +111,20 @@ func FromJSON(b []byte) (*Object, error) {
 // kind is neither set nor known to the scheme.
 func FromTyped(v any) (*Object, error) {
 	if v == nil || reflect.ValueOf(v).Kind() != reflect.Pointer || reflect.ValueOf(v).IsNil() {
-		return nil, fmt.Errorf("kobj: FromTyped: need a non-nil pointer to a struct, got %T", v)
+		return nil, errorf("FromTyped", "need a non-nil pointer to a struct, got %T", v)
 	}
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(v)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: FromTyped: %w", err)
+		return nil, errorf("FromTyped", "%w", err)
 	}
 	if m["apiVersion"] == nil || m["kind"] == nil {
 		ro, ok := v.(runtime.Object)
 		if !ok {
-			return nil, fmt.Errorf("kobj: FromTyped: %T sets no apiVersion and kind and is not a runtime.Object", v)
+			return nil, errorf("FromTyped", "%T sets no apiVersion and kind and is not a runtime.Object", v)
 		}
 		gvks, _, err := scheme.Scheme.ObjectKinds(ro)
 		if err != nil || len(gvks) == 0 {
-			return nil, fmt.Errorf("kobj: FromTyped: %T sets no apiVersion and kind: %w", v, err)
+			return nil, errorf("FromTyped", "%T sets no apiVersion and kind: %w", v, err)
 		}
 		apiVersion, kind := gvks[0].ToAPIVersionAndKind()
 		if m["apiVersion"] == nil {
@@ -143,7 +142,7 @@ func FromTyped(v any) (*Object, error) {
 // object itself is unchanged. It fails when a value does not fit v's type.
 func (o *Object) Into(v any) error {
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.u.Object, v); err != nil {
-		return fmt.Errorf("kobj: Into %T: %w", v, err)
+		return errorf("Into", "%T: %w", v, err)
 	}
 	return nil
 }
@@ -361,6 +360,9 @@ func (o *Object) String() string {
 	id := o.Name()
 	if ns := o.Namespace(); ns != "" {
 		id = ns + "/" + id
+	}
+	if id == "" {
+		return o.APIVersion() + " " + o.Kind()
 	}
 	return fmt.Sprintf("%s %s %s", o.APIVersion(), o.Kind(), id)
 }

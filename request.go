@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -95,13 +96,17 @@ func (c *Client) do(ctx context.Context, req *request) (*Response, error) {
 	}
 }
 
-// url is the address of path below the server's URL: a server URL with a
-// path (https://host/k8s/clusters/c-1) prefixes every request, as in
-// client-go.
+// url is the address of path (escaped: names in it went through
+// url.PathEscape) below the server's URL: a server URL with a path
+// (https://host/k8s/clusters/c-1) prefixes every request, as in client-go.
 func (c *Client) url(path string, query url.Values) *url.URL {
 	u := *c.base
-	u.Path = c.base.Path + path
-	u.RawPath = ""
+	u.RawPath = strings.TrimSuffix(c.base.EscapedPath(), "/") + path
+	if p, err := url.PathUnescape(u.RawPath); err == nil {
+		u.Path = p
+	} else {
+		u.Path = u.RawPath
+	}
 	u.RawQuery = query.Encode()
 	return &u
 }

@@ -3,7 +3,6 @@ package kobj
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 )
@@ -93,7 +92,7 @@ func (r *Response) Wait(timeout time.Duration) error {
 	case <-r.Done():
 		return r.err
 	case <-t.C:
-		return fmt.Errorf("kobj: response not ready after %v: %w", timeout, context.DeadlineExceeded)
+		return errorf("Response.Wait", "not ready after %v: %w", timeout, context.DeadlineExceeded)
 	}
 }
 
@@ -111,7 +110,7 @@ func (r *Response) Err() error {
 // Kubernetes objects. It fails when the body is not JSON of v's shape.
 func (r *Response) Decode(v any) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
-		return fmt.Errorf("kobj: decoding the response body into %T: %w", v, err)
+		return errorf("Response.Decode", "decoding the body into %T: %w", v, err)
 	}
 	return nil
 }
