@@ -106,6 +106,9 @@ func (o *Object) Read(ctx context.Context, opts ...ReadOption) (_ *Object, err e
 		return o, err
 	}
 	if list {
+		if co.name != "" {
+			return o, fmt.Errorf("Named(%q) names an object, but %s is a list kind", co.name, o.Kind())
+		}
 		return o, o.readList(ctx, co)
 	}
 	if co.allNamespaces || co.labelSelector != "" || co.fieldSelector != "" || co.limit != 0 {

@@ -109,7 +109,7 @@ func TestBadInputs(t *testing.T) {
 			_, err := kobj.New("v1", "ComponentStatus").SetName("etcd-0").Delete(ctx, kobj.WithClient(c))
 			return err
 		}, `does not support "delete"`, func(err error) bool { return errors.Is(err, kobj.ErrUnsupported) }, nil},
-		{"an option the call does not take", func() error { _, err := cm("x").Create(ctx, kobj.Limit(3)); return err }, "Create does not take the Limit option", nil, nil},
+		{"a negative grace period", func() error { _, err := cm("x").Delete(ctx, kobj.GracePeriod(-time.Second)); return err }, "a grace period cannot be negative", nil, nil},
 		{"Edit without a function", func() error { _, err := cm("x").Edit(ctx, nil); return err }, "nil edit function", nil, nil},
 		{"Read of an untyped List", func() error { _, err := kobj.New("v1", "List").Read(ctx, kobj.WithClient(c)); return err }, "read a typed list", nil, nil},
 		{"an unknown operation", func() error { _, err := c.Call(ctx, "listNamespacedConfigMapz", nil); return err },

@@ -101,7 +101,7 @@ spec:
   color: red
   extra: kept-until-the-server-prunes-it
 `).SetClient(c)
-			opts := []kobj.Option{}
+			opts := []kobj.CreateOption{}
 			wantNS := ""
 			if namespaced {
 				opts = append(opts, kobj.InNamespace(ns))
@@ -168,7 +168,11 @@ spec:
 			}
 
 			// The list kind works too.
-			list, err := kobj.New(apiVersion, "WidgetList").Read(ctx, append(opts, kobj.WithClient(c))...)
+			listOpts := []kobj.ReadOption{kobj.WithClient(c)}
+			if namespaced {
+				listOpts = append(listOpts, kobj.InNamespace(ns))
+			}
+			list, err := kobj.New(apiVersion, "WidgetList").Read(ctx, listOpts...)
 			if err != nil {
 				t.Fatalf("Read WidgetList: %v", err)
 			}

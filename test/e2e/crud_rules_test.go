@@ -453,42 +453,6 @@ func TestDeleteThroughAnAnonymousObject(t *testing.T) {
 	}
 }
 
-func TestOptionACallDoesNotTake(t *testing.T) {
-	t.Parallel()
-	ctx := testContext(t, time.Minute)
-	c, log := newCountingClient(t) // cold: even discovery must not run
-	o := newConfigMap("opt", "default", nil).SetClient(c)
-	checks := map[string]func() error{
-		"Create+Limit":           func() error { _, err := o.Create(ctx, kobj.Limit(3)); return err },
-		"Read+PropagationPolicy": func() error { _, err := o.Read(ctx, kobj.PropagationPolicy("Orphan")); return err },
-		"Update+LabelSelector":   func() error { _, err := o.Update(ctx, kobj.LabelSelector("a=b")); return err },
-		"Delete+Rollback":        func() error { _, err := o.Delete(ctx, kobj.Rollback()); return err },
-		"Create+RetryOnConflict": func() error { _, err := o.Create(ctx, kobj.RetryOnConflict()); return err },
-		"Edit+Limit": func() error {
-			_, err := o.Edit(ctx, func(*kobj.Object) error { return nil }, kobj.Limit(1))
-			return err
-		},
-		"list Read+Named": func() error {
-			_, err := kobj.New("v1", "ConfigMapList").Read(ctx, kobj.Named("x"), kobj.WithClient(c))
-			return err
-		},
-	}
-	for name, f := range checks {
-		err := f()
-		if err == nil {
-			t.Errorf("%s: no error", name)
-			continue
-		}
-		opt := name[strings.Index(name, "+")+1:]
-		if !strings.Contains(err.Error(), opt) {
-			t.Errorf("%s: error %q does not name the option %s", name, err, opt)
-		}
-	}
-	if n := log.Count(); n != 0 {
-		t.Errorf("calls with an option they do not take sent %d requests, want 0: %v", n, log.Requests())
-	}
-}
-
 // TestDryRunThenForReal: validating a change with a dry run, then making
 // it, is the natural use of DryRun. The dry run's answer is not what the
 // server holds, so the real call must still send the change.

@@ -83,7 +83,7 @@ func mustString(t *testing.T, o *kobj.Object, path string) string {
 // that what the test checks is what the server holds, not what o holds.
 // The object's client is c, for later calls on it.
 func readFresh(ctx context.Context, c *kobj.Client, apiVersion, kind, namespace, name string) (*kobj.Object, error) {
-	opts := []kobj.Option{kobj.Named(name)}
+	opts := []kobj.ReadOption{kobj.Named(name)}
 	if namespace != "" {
 		opts = append(opts, kobj.InNamespace(namespace))
 	}

@@ -15,7 +15,7 @@ import (
 
 // opsCall runs c.Call and fails the test on an error or a status code
 // other than want.
-func opsCall(t *testing.T, ctx context.Context, c *kobj.Client, op string, args kobj.Args, want int, opts ...kobj.Option) *kobj.Response {
+func opsCall(t *testing.T, ctx context.Context, c *kobj.Client, op string, args kobj.Args, want int, opts ...kobj.CallOption) *kobj.Response {
 	t.Helper()
 	resp, err := c.Call(ctx, op, args, opts...)
 	if err != nil {
@@ -27,7 +27,7 @@ func opsCall(t *testing.T, ctx context.Context, c *kobj.Client, op string, args 
 
 // opsObjCall runs o.Call and fails the test on an error or a status code
 // other than want.
-func opsObjCall(t *testing.T, ctx context.Context, o *kobj.Object, op string, args kobj.Args, want int, opts ...kobj.Option) *kobj.Response {
+func opsObjCall(t *testing.T, ctx context.Context, o *kobj.Object, op string, args kobj.Args, want int, opts ...kobj.CallOption) *kobj.Response {
 	t.Helper()
 	resp, err := o.Call(ctx, op, args, opts...)
 	if err != nil {
@@ -152,15 +152,15 @@ func TestCallConfigMapEveryAction(t *testing.T) {
 	patches := []struct {
 		name string
 		args kobj.Args
-		opts []kobj.Option
+		opts []kobj.CallOption
 		key  string // data key the patch sets to want
 		want string
 	}{
-		{"json-patch", kobj.Args{"body": `[{"op":"add","path":"/data/jp","value":"1"}]`}, []kobj.Option{kobj.PatchAs(kobj.JSONPatch)}, "jp", "1"},
+		{"json-patch", kobj.Args{"body": `[{"op":"add","path":"/data/jp","value":"1"}]`}, []kobj.CallOption{kobj.PatchAs(kobj.JSONPatch)}, "jp", "1"},
 		{"merge-patch (default)", kobj.Args{"body": map[string]any{"data": map[string]any{"mp": "2"}}}, nil, "mp", "2"},
-		{"merge-patch", kobj.Args{"body": []byte(`{"data":{"mp2":"2b"}}`)}, []kobj.Option{kobj.PatchAs(kobj.MergePatch)}, "mp2", "2b"},
-		{"strategic-merge-patch", kobj.Args{"body": map[string]any{"data": map[string]any{"smp": "3"}}}, []kobj.Option{kobj.PatchAs(kobj.StrategicMergePatch)}, "smp", "3"},
-		{"apply-patch+yaml", kobj.Args{"fieldManager": "kobj-e2e", "body": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  ap: \"4\"\n"}, []kobj.Option{kobj.PatchAs(kobj.ApplyPatch)}, "ap", "4"},
+		{"merge-patch", kobj.Args{"body": []byte(`{"data":{"mp2":"2b"}}`)}, []kobj.CallOption{kobj.PatchAs(kobj.MergePatch)}, "mp2", "2b"},
+		{"strategic-merge-patch", kobj.Args{"body": map[string]any{"data": map[string]any{"smp": "3"}}}, []kobj.CallOption{kobj.PatchAs(kobj.StrategicMergePatch)}, "smp", "3"},
+		{"apply-patch+yaml", kobj.Args{"fieldManager": "kobj-e2e", "body": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  ap: \"4\"\n"}, []kobj.CallOption{kobj.PatchAs(kobj.ApplyPatch)}, "ap", "4"},
 	}
 	for _, p := range patches {
 		args := kobj.Args{"namespace": ns, "name": "a"}
@@ -439,9 +439,6 @@ func TestCallBadArgumentsSendNothing(t *testing.T) {
 		{"PatchAs on a create", func() (*kobj.Response, error) {
 			return cm.Call(ctx, "createNamespacedConfigMap", nil, kobj.PatchAs(kobj.MergePatch))
 		}, []string{"PatchAs", "not a patch"}},
-		{"an option Call does not take", func() (*kobj.Response, error) {
-			return c.Call(ctx, "listNamespacedConfigMap", base(nil), kobj.Limit(3))
-		}, []string{"Limit"}},
 		{"watch=true", func() (*kobj.Response, error) {
 			return c.Call(ctx, "listNamespacedConfigMap", base(kobj.Args{"watch": true}))
 		}, []string{"watch=true", "not supported yet"}},
