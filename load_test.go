@@ -127,6 +127,8 @@ func TestLoadStreams(t *testing.T) {
 		{"JSON object", `{"apiVersion":"v1","kind":"A"}`, []string{"A"}},
 		{"JSON stream", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\n  {\"apiVersion\":\"v1\",\"kind\":\"B\"}{\"apiVersion\":\"v1\",\"kind\":\"C\"}", []string{"A", "B", "C"}},
 		{"null document", "null\n---\napiVersion: v1\nkind: A\n", []string{"A"}},
+		{"flow-style YAML read as kubectl reads it", "{apiVersion: v1, kind: A}\n---\napiVersion: v1\nkind: B\n", []string{"A", "B"}},
+		{"YAML after a JSON object", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\napiVersion: v1\nkind: B\n", []string{"A", "B"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
