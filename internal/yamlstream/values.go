@@ -33,7 +33,7 @@ const maxDepth = 10000
 var errTooDeep = errors.New("exceeded max depth")
 
 // unstructuredValue converts a value go-yaml v2 decoded into an interface{}
-// at the given nesting depth.
+// at the given nesting depth. Its slices are reused.
 func unstructuredValue(v any, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, errTooDeep
@@ -54,15 +54,15 @@ func unstructuredValue(v any, depth int) (any, error) {
 		}
 		return m, nil
 	case []any:
-		l := make([]any, len(x))
+		// go-yaml made the slice for this decoding alone: convert in place.
 		for i, e := range x {
 			c, err := unstructuredValue(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			l[i] = c
+			x[i] = c
 		}
-		return l, nil
+		return x, nil
 	case string:
 		return validUTF8(x), nil
 	case nil, bool, int64:
