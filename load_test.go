@@ -7,26 +7,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kobj-dev/kobj/internal/testcorpus"
 )
-
-const corpusDir = "test/testdata/corpus"
-
-// corpus returns the path of every file in the manifest corpus.
-func corpus(t testing.TB) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(corpusDir, "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 40 {
-		t.Fatalf("corpus has %d files, want at least 40", len(files))
-	}
-	return files
-}
 
 func TestLoadMatchesReferenceOnCorpus(t *testing.T) {
 	docs := 0
-	for _, file := range corpus(t) {
+	for _, file := range testcorpus.Manifests(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			if err != nil {
@@ -55,7 +42,7 @@ func TestLoadMatchesReferenceOnCorpus(t *testing.T) {
 }
 
 func TestSaveRoundTripsOnCorpus(t *testing.T) {
-	for _, file := range corpus(t) {
+	for _, file := range testcorpus.Manifests(t) {
 		objs, err := LoadFile(file)
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
@@ -166,7 +153,7 @@ func TestLoadErrorsNameDocumentAndLine(t *testing.T) {
 		{"NaN", "apiVersion: v1\nkind: A\nx: .nan\n", 1, 1, "unsupported value"},
 		{"JSON syntax", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\n{\"apiVersion\":\n\"v1\" \"kind\"}", 2, 3, "invalid character"},
 		{"JSON without kind", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\n\n{\"apiVersion\":\"v1\"}", 2, 3, "no kind"},
-		{"alias bomb", billionLaughs, 1, 2, "aliases expand the document too much"},
+		{"alias bomb", string(testcorpus.Read(t, "bad", "billion-laughs.yaml")), 1, 2, "aliases expand the document too much"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,15 +174,6 @@ func TestLoadErrorsNameDocumentAndLine(t *testing.T) {
 		})
 	}
 }
-
-// billionLaughs expands to 10^9 strings if aliases are followed blindly.
-var billionLaughs = func() string {
-	b, err := os.ReadFile("test/testdata/bad/billion-laughs.yaml")
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}()
 
 func TestLoadFileNamesTheFile(t *testing.T) {
 	_, err := LoadFile("test/testdata/bad/yaml-directive.yaml")

@@ -3,9 +3,10 @@ package yamlstream
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
+
+	"github.com/kobj-dev/kobj/internal/testcorpus"
 )
 
 // laughs is a document whose aliases expand it to 10^levels strings.
@@ -20,10 +21,7 @@ func laughs(levels int) string {
 }
 
 func TestAliasGuard(t *testing.T) {
-	bomb, err := os.ReadFile("../../test/testdata/bad/billion-laughs.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bomb := testcorpus.Read(t, "bad", "billion-laughs.yaml")
 	tests := []struct {
 		name    string
 		doc     string

@@ -10,25 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kobj-dev/kobj/internal/testcorpus"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	sigsyaml "sigs.k8s.io/yaml"
 )
-
-// corpusDir holds the manifest corpus shared with the root's tests.
-const corpusDir = "../../test/testdata/corpus"
-
-// corpusFiles returns the path of every file in the manifest corpus.
-func corpusFiles(t testing.TB) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(corpusDir, "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 40 {
-		t.Fatalf("corpus has %d files, want at least 40", len(files))
-	}
-	return files
-}
 
 // kubectlDocument decodes one YAML document the way kubectl does:
 // sigs.k8s.io/yaml turns it into JSON with go-yaml v2, and apimachinery's
@@ -72,7 +57,7 @@ func assertDecodesLikeKubectl(t *testing.T, name string, doc []byte) (decoded bo
 
 func TestDecodeDocumentMatchesKubectlOnCorpus(t *testing.T) {
 	docs := 0
-	for _, file := range corpusFiles(t) {
+	for _, file := range testcorpus.Manifests(t) {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)

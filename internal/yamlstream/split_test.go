@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kobj-dev/kobj/internal/testcorpus"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
@@ -103,7 +104,7 @@ func yamlReaderSplit(data []byte) ([]string, error) {
 // matter to splitting.
 func TestSplitDocumentsMatchesYAMLReader(t *testing.T) {
 	streams := map[string][]byte{}
-	for _, file := range corpusFiles(t) {
+	for _, file := range testcorpus.Manifests(t) {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)

@@ -2,7 +2,6 @@ package yamlstream
 
 import (
 	"errors"
-	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -58,44 +57,39 @@ func TestDecodeFindsDocumentsAndTheirLines(t *testing.T) {
 }
 
 func TestDecodeTypesValuesLikeUnstructured(t *testing.T) {
-	const yamlDoc = `hex: 0x1F
-exp: 1e3
-octal: 012
-half: 0.5
-three: 3.0
-big: 9223372036854775807
-bigger: 18446744073709551615
-tilde: ~
-yes: yes
-quoted: "yes"
-stamp: 2001-12-14t21:59:43.10-05:00
-1: one
-list: [a, {b: 2}]
-`
-	const jsonDoc = `{"hex":31,"exp":1e3,"octal":10,"half":0.5,"three":3.0,"big":9223372036854775807,
-"bigger":18446744073709551615,"tilde":null,"true":true,"quoted":"yes",
-"stamp":"2001-12-14t21:59:43.10-05:00","1":"one","list":["a",{"b":2}]}`
-	want := map[string]any{
-		"hex": int64(31), "exp": int64(1000), "octal": int64(10), "half": 0.5, "three": int64(3),
-		"big": int64(9223372036854775807), "bigger": float64(18446744073709551615), "tilde": nil,
-		"true": true, "quoted": "yes", "stamp": "2001-12-14t21:59:43.10-05:00", "1": "one",
-		"list": []any{"a", map[string]any{"b": int64(2)}},
-	}
-	// JSON keeps the float type of 1e3 and 3.0, as apimachinery's JSON
-	// decoding does; YAML's 1e3 and 3.0 reach it as 1000 and 3.
-	jsonWant := maps.Clone(want)
-	jsonWant["exp"], jsonWant["three"] = float64(1000), float64(3)
-	for name, tt := range map[string]struct {
+	tests := []struct {
+		name string
 		in   string
 		want map[string]any
-	}{"YAML": {yamlDoc, want}, "JSON": {jsonDoc, jsonWant}} {
-		docs, err := decodeAll(tt.in)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if len(docs) != 1 || !reflect.DeepEqual(docs[0].Object, tt.want) {
-			t.Errorf("%s: got %#v\nwant %#v", name, docs, tt.want)
-		}
+	}{
+		{
+			"YAML: integral floats below 1e21 become int64, keys become strings",
+			"count: 7\nf: 2.5\nwhole: 4.0\nhuge: 1e300\nkeys: {1.5: a, true: b, 0x10: c}\nnested: [[1], {k: ~}]\n",
+			map[string]any{
+				"count": int64(7), "f": 2.5, "whole": int64(4), "huge": 1e300,
+				"keys":   map[string]any{"1.5": "a", "true": "b", "16": "c"},
+				"nested": []any{[]any{int64(1)}, map[string]any{"k": nil}},
+			},
+		},
+		{
+			"JSON: numbers with a fraction or exponent stay float64",
+			`{"n":7,"f":2.5,"whole":4.0,"exp":1e3,"s":"x","b":false,"z":null,"l":[1,{"k":2}]}`,
+			map[string]any{
+				"n": int64(7), "f": 2.5, "whole": float64(4), "exp": float64(1000), "s": "x", "b": false, "z": nil,
+				"l": []any{int64(1), map[string]any{"k": int64(2)}},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			docs, err := decodeAll(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(docs) != 1 || !reflect.DeepEqual(docs[0].Object, tt.want) {
+				t.Errorf("got %#v\nwant %#v", docs, tt.want)
+			}
+		})
 	}
 }
 
