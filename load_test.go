@@ -152,6 +152,7 @@ func TestLoadErrorsNameDocumentAndLine(t *testing.T) {
 		{"bad separator", "apiVersion: v1\nkind: A\n--- !tag\napiVersion: v1\nkind: B\n", 2, 3, "invalid document separator"},
 		{"NaN", "apiVersion: v1\nkind: A\nx: .nan\n", 1, 1, "unsupported value"},
 		{"JSON syntax", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\n{\"apiVersion\":\n\"v1\" \"kind\"}", 2, 3, "invalid character"},
+		{"flow-style YAML without kind", "{apiVersion: v1}\n", 1, 1, "no kind"},
 		{"JSON without kind", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\n\n{\"apiVersion\":\"v1\"}", 2, 3, "no kind"},
 		{"alias bomb", string(testcorpus.Read(t, "bad", "billion-laughs.yaml")), 1, 2, "aliases expand the document too much"},
 	}
