@@ -5,6 +5,8 @@ import (
 	"os"
 	"reflect"
 	"testing"
+
+	"github.com/kobj-dev/kobj/internal/testcorpus"
 )
 
 // FuzzLoad holds the loader to the reference decoder (what kubectl and
@@ -12,14 +14,14 @@ import (
 // the same content, types included; and what loads saves and loads back
 // Equal.
 func FuzzLoad(f *testing.F) {
-	for _, file := range corpus(f) {
+	for _, file := range testcorpus.Manifests(f) {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(data)
 	}
-	f.Add([]byte(billionLaughs))
+	f.Add(testcorpus.Read(f, "bad", "billion-laughs.yaml"))
 	f.Add([]byte("{apiVersion: v1, kind: A}\n"))
 	f.Add([]byte("{\"apiVersion\":\"v1\",\"kind\":\"A\"}\nkind: B\napiVersion: v1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

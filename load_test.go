@@ -7,26 +7,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kobj-dev/kobj/internal/testcorpus"
 )
-
-const corpusDir = "test/testdata/corpus"
-
-// corpus returns the path of every file in the manifest corpus.
-func corpus(t testing.TB) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(corpusDir, "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 40 {
-		t.Fatalf("corpus has %d files, want at least 40", len(files))
-	}
-	return files
-}
 
 func TestLoadMatchesReferenceOnCorpus(t *testing.T) {
 	docs := 0
-	for _, file := range corpus(t) {
+	for _, file := range testcorpus.Manifests(t) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			data, err := os.ReadFile(file)
 			if err != nil {
@@ -55,7 +42,7 @@ func TestLoadMatchesReferenceOnCorpus(t *testing.T) {
 }
 
 func TestSaveRoundTripsOnCorpus(t *testing.T) {
-	for _, file := range corpus(t) {
+	for _, file := range testcorpus.Manifests(t) {
 		objs, err := LoadFile(file)
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
@@ -127,6 +114,8 @@ func TestLoadStreams(t *testing.T) {
 		{"JSON object", `{"apiVersion":"v1","kind":"A"}`, []string{"A"}},
 		{"JSON stream", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\n  {\"apiVersion\":\"v1\",\"kind\":\"B\"}{\"apiVersion\":\"v1\",\"kind\":\"C\"}", []string{"A", "B", "C"}},
 		{"null document", "null\n---\napiVersion: v1\nkind: A\n", []string{"A"}},
+		{"flow-style YAML read as kubectl reads it", "{apiVersion: v1, kind: A}\n---\napiVersion: v1\nkind: B\n", []string{"A", "B"}},
+		{"YAML after a JSON object", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\napiVersion: v1\nkind: B\n", []string{"A", "B"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,8 +152,9 @@ func TestLoadErrorsNameDocumentAndLine(t *testing.T) {
 		{"bad separator", "apiVersion: v1\nkind: A\n--- !tag\napiVersion: v1\nkind: B\n", 2, 3, "invalid document separator"},
 		{"NaN", "apiVersion: v1\nkind: A\nx: .nan\n", 1, 1, "unsupported value"},
 		{"JSON syntax", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\n{\"apiVersion\":\n\"v1\" \"kind\"}", 2, 3, "invalid character"},
+		{"flow-style YAML without kind", "{apiVersion: v1}\n", 1, 1, "no kind"},
 		{"JSON without kind", "{\"apiVersion\":\"v1\",\"kind\":\"A\"}\n\n{\"apiVersion\":\"v1\"}", 2, 3, "no kind"},
-		{"alias bomb", billionLaughs, 1, 2, "aliases expand the document too much"},
+		{"alias bomb", string(testcorpus.Read(t, "bad", "billion-laughs.yaml")), 1, 2, "aliases expand the document too much"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,15 +175,6 @@ func TestLoadErrorsNameDocumentAndLine(t *testing.T) {
 		})
 	}
 }
-
-// billionLaughs expands to 10^9 strings if aliases are followed blindly.
-var billionLaughs = func() string {
-	b, err := os.ReadFile("test/testdata/bad/billion-laughs.yaml")
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
-}()
 
 func TestLoadFileNamesTheFile(t *testing.T) {
 	_, err := LoadFile("test/testdata/bad/yaml-directive.yaml")

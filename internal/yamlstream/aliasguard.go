@@ -1,7 +1,8 @@
-package kobj
+package yamlstream
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	yamlv3 "go.yaml.in/yaml/v3"
@@ -10,9 +11,9 @@ import (
 // go-yaml v2 expands every alias as it decodes, and its own guard against
 // "billion laughs" documents still lets a small document grow to millions
 // of nodes (seconds of CPU and hundreds of megabytes) before it objects.
-// kobj measures the expansion first, on go-yaml v3's node tree, where an
-// alias is a pointer and costs nothing, and refuses a document that would
-// grow past a bound proportional to its own size.
+// The expansion is measured first, on go-yaml v3's node tree, where an alias
+// is a pointer and costs nothing, and a document that would grow past a
+// bound proportional to its own size is refused before v2 sees it.
 
 // maxAliasGrowth and minAliasBudget set that bound: a document may expand
 // to minAliasBudget nodes, or maxAliasGrowth times its own node count.
@@ -22,8 +23,8 @@ const (
 )
 
 // ErrAliasBomb is wrapped by the error for a document whose aliases would
-// expand it past kobj's bound.
-var ErrAliasBomb = fmt.Errorf("aliases expand the document too much")
+// expand it past the bound: max(100,000 nodes, 10 times the nodes written).
+var ErrAliasBomb = errors.New("aliases expand the document too much")
 
 // checkAliasExpansion returns an error wrapping ErrAliasBomb when doc uses
 // aliases that expand it past the bound. Documents without both an anchor
@@ -37,16 +38,26 @@ func checkAliasExpansion(doc []byte) error {
 	if yamlv3.Unmarshal(doc, &root) != nil {
 		return nil
 	}
-	nodes := 0
-	var count func(*yamlv3.Node)
-	count = func(n *yamlv3.Node) {
-		nodes++
-		for _, c := range n.Content {
-			count(c)
-		}
-	}
-	count(&root)
+	nodes := countNodes(&root)
 	budget := max(minAliasBudget, maxAliasGrowth*nodes)
+	if got := expandedNodes(&root, budget); got > budget {
+		return fmt.Errorf("%w: %d nodes written, more than %d once aliases are expanded", ErrAliasBomb, nodes, budget)
+	}
+	return nil
+}
+
+// countNodes counts the nodes of the tree as written, each alias once.
+func countNodes(n *yamlv3.Node) int {
+	total := 1
+	for _, c := range n.Content {
+		total += countNodes(c)
+	}
+	return total
+}
+
+// expandedNodes counts the nodes the tree would have with every alias
+// replaced by what it names, stopping early once the count passes budget.
+func expandedNodes(root *yamlv3.Node, budget int) int {
 	memo := map[*yamlv3.Node]int{}
 	var expanded func(n *yamlv3.Node, depth int) int
 	expanded = func(n *yamlv3.Node, depth int) int {
@@ -70,8 +81,5 @@ func checkAliasExpansion(doc []byte) error {
 		memo[n] = total
 		return total
 	}
-	if got := expanded(&root, 0); got > budget {
-		return fmt.Errorf("%w: %d nodes written, more than %d once aliases are expanded", ErrAliasBomb, nodes, budget)
-	}
-	return nil
+	return expanded(root, 0)
 }

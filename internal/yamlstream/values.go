@@ -1,22 +1,18 @@
-package kobj
+package yamlstream
 
 import (
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
-	"time"
 	"unicode/utf8"
-
-	goyaml "go.yaml.in/yaml/v2"
 )
 
-// This file decodes one YAML document straight into the values that
-// client-go's unstructured objects hold. The reference path — what kubectl
-// and cli-runtime do — is sigs.k8s.io/yaml.YAMLToJSON (go-yaml v2, then
-// encoding/json) followed by apimachinery's JSON decoding into int64 and
-// float64. kobj parses with the same go-yaml v2 and then applies, in one pass
-// and without the JSON round trip, every conversion that path makes:
+// The reference path — what kubectl and cli-runtime do — is
+// sigs.k8s.io/yaml.YAMLToJSON (go-yaml v2, then encoding/json) followed by
+// apimachinery's JSON decoding into int64 and float64. unstructuredValue
+// applies, in one pass and without the JSON round trip, every conversion
+// that path makes to go-yaml v2's values:
 //
 //   - non-string map keys become strings as YAMLToJSON writes them (floats
 //     with strconv's 'g' format at 32-bit precision, .inf / -.inf / .nan);
@@ -24,52 +20,21 @@ import (
 //   - a float with an integral value below 1e21 that fits int64 becomes
 //     int64 (encoding/json writes it without a decimal point); NaN and
 //     infinities are errors, as encoding/json refuses them;
-//   - strings are coerced to valid UTF-8 byte by byte, as encoding/json does;
-//   - timestamps become RFC 3339 strings.
+//   - strings are coerced to valid UTF-8 byte by byte, as encoding/json does.
 //
-// The differential test in yamldecode_test.go holds it to that, on the whole
-// corpus and under fuzzing.
+// go-yaml v2 gives timestamps to an interface{} as strings, so no time.Time
+// reaches it. The differential tests hold it to the reference on the corpus
+// and on generated documents, and the root's FuzzLoad on any input.
 
 // maxDepth matches encoding/json's nesting limit, past which the reference
 // path fails.
 const maxDepth = 10000
 
-// decodeYAMLDocument parses one document. A null or empty document yields a
-// nil map and no error; a document that is not a map is an error.
-func decodeYAMLDocument(doc []byte) (map[string]any, error) {
-	if m, ok := fastDecode(doc); ok {
-		return m, nil
-	}
-	return goyamlDecode(doc)
-}
-
-// goyamlDecode parses one document with go-yaml v2: every document the fast
-// path does not take, and the yardstick of the fast path's tests.
-func goyamlDecode(doc []byte) (map[string]any, error) {
-	if err := checkAliasExpansion(doc); err != nil {
-		return nil, err
-	}
-	var raw any
-	if err := goyaml.Unmarshal(doc, &raw); err != nil {
-		return nil, err
-	}
-	if raw == nil {
-		return nil, nil
-	}
-	v, err := fromYAML(raw, 0)
-	if err != nil {
-		return nil, err
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("document is a %s, not an object", typeName(v))
-	}
-	return m, nil
-}
-
 var errTooDeep = errors.New("exceeded max depth")
 
-func fromYAML(v any, depth int) (any, error) {
+// unstructuredValue converts a value go-yaml v2 decoded into an interface{}
+// at the given nesting depth. Its slices are reused.
+func unstructuredValue(v any, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, errTooDeep
 	}
@@ -77,11 +42,11 @@ func fromYAML(v any, depth int) (any, error) {
 	case map[any]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			key, err := yamlKey(k)
+			key, err := mapKey(k)
 			if err != nil {
 				return nil, err
 			}
-			c, err := fromYAML(e, depth+1)
+			c, err := unstructuredValue(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -89,15 +54,15 @@ func fromYAML(v any, depth int) (any, error) {
 		}
 		return m, nil
 	case []any:
-		l := make([]any, len(x))
+		// go-yaml made the slice for this decoding alone: convert in place.
 		for i, e := range x {
-			c, err := fromYAML(e, depth+1)
+			c, err := unstructuredValue(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			l[i] = c
+			x[i] = c
 		}
-		return l, nil
+		return x, nil
 	case string:
 		return validUTF8(x), nil
 	case nil, bool, int64:
@@ -111,8 +76,6 @@ func fromYAML(v any, depth int) (any, error) {
 		return int64(x), nil
 	case float64:
 		return jsonFloat(x)
-	case time.Time:
-		return x.Format(time.RFC3339Nano), nil
 	default:
 		return nil, fmt.Errorf("unsupported YAML value of type %T", v)
 	}
@@ -129,8 +92,9 @@ func jsonFloat(f float64) (any, error) {
 	return f, nil
 }
 
-// yamlKey converts a map key as YAMLToJSON does.
-func yamlKey(k any) (string, error) {
+// mapKey converts a map key as YAMLToJSON does. Like it, it refuses the
+// keys go-yaml gives as uint64 (integers past int64) and null keys.
+func mapKey(k any) (string, error) {
 	switch x := k.(type) {
 	case string:
 		return validUTF8(x), nil
@@ -138,8 +102,6 @@ func yamlKey(k any) (string, error) {
 		return strconv.Itoa(x), nil
 	case int64:
 		return strconv.FormatInt(x, 10), nil
-	case uint64:
-		return strconv.FormatUint(x, 10), nil
 	case float64:
 		switch s := strconv.FormatFloat(x, 'g', -1, 32); s {
 		case "+Inf":
@@ -174,4 +136,24 @@ func validUTF8(s string) string {
 		i += size
 	}
 	return string(b)
+}
+
+// errNotAnObject reports a document whose top value is not a map.
+func errNotAnObject(v any) error {
+	var what string
+	switch v.(type) {
+	case []any:
+		what = "list"
+	case string:
+		what = "string"
+	case bool:
+		what = "bool"
+	case int64:
+		what = "integer"
+	case float64:
+		what = "float"
+	default:
+		what = fmt.Sprintf("%T", v)
+	}
+	return fmt.Errorf("document is a %s, not an object", what)
 }
