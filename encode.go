@@ -13,7 +13,7 @@ import (
 func (o *Object) JSON() ([]byte, error) {
 	b, err := json.Marshal(o.u.Object)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: %s: %w", o, err)
+		return nil, errorf(callName("JSON of", o), "%w", err)
 	}
 	return b, nil
 }
@@ -23,11 +23,11 @@ func (o *Object) JSON() ([]byte, error) {
 func (o *Object) YAML() ([]byte, error) {
 	v, err := toYAMLValue(o.u.Object)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: %s: %w", o, err)
+		return nil, errorf(callName("YAML of", o), "%w", err)
 	}
 	y, err := goyaml.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: %s: %w", o, err)
+		return nil, errorf(callName("YAML of", o), "%w", err)
 	}
 	return y, nil
 }

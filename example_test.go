@@ -41,7 +41,7 @@ func ExampleLoadString_errors() {
 	_, err := kobj.LoadString("apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nmetadata: {name: x}\n")
 	fmt.Println(err)
 	// Output:
-	// document 2, line 4: object has no kind
+	// kobj: LoadString: document 2, line 4: object has no kind
 }
 
 func ExampleObject_Get() {

@@ -25,30 +25,34 @@ var ErrAliasBomb = yamlstream.ErrAliasBomb
 // It fails with a *LoadError naming the document (1-based) and line of the
 // first document that is not valid YAML or JSON, is not an object, or has no
 // apiVersion or kind; no objects are returned then.
-func Load(r io.Reader) ([]*Object, error) {
+func Load(r io.Reader) (_ []*Object, err error) {
+	defer wrapCall(&err, "Load")
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: read: %w", err)
+		return nil, fmt.Errorf("reading: %w", err)
 	}
 	return loadBytes("", data)
 }
 
 // LoadFile is Load on the named file; errors name the file.
-func LoadFile(path string) ([]*Object, error) {
+func LoadFile(path string) (_ []*Object, err error) {
+	defer wrapCall(&err, "LoadFile")
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: %w", err)
+		return nil, err
 	}
 	return loadBytes(path, data)
 }
 
 // LoadString is Load on a string, such as a manifest literal in a program.
-func LoadString(s string) ([]*Object, error) {
+func LoadString(s string) (_ []*Object, err error) {
+	defer wrapCall(&err, "LoadString")
 	return loadBytes("", []byte(s))
 }
 
 // LoadBytes is Load on a byte slice.
-func LoadBytes(b []byte) ([]*Object, error) {
+func LoadBytes(b []byte) (_ []*Object, err error) {
+	defer wrapCall(&err, "LoadBytes")
 	return loadBytes("", b)
 }
 
