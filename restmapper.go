@@ -80,25 +80,33 @@ func (m *restMapper) KindsFor(r schema.GroupVersionResource) ([]schema.GroupVers
 // ResourceFor returns the resource that the partial resource r names; see
 // meta.RESTMapper.
 func (m *restMapper) ResourceFor(r schema.GroupVersionResource) (schema.GroupVersionResource, error) {
-	return bounded(func(ctx context.Context) (schema.GroupVersionResource, error) { return m.ResourceForWithContext(ctx, r) })
+	return bounded(func(ctx context.Context) (schema.GroupVersionResource, error) {
+		return m.ResourceForWithContext(ctx, r)
+	})
 }
 
 // ResourcesFor returns the resources that the partial resource r may name,
 // in priority order; see meta.RESTMapper.
 func (m *restMapper) ResourcesFor(r schema.GroupVersionResource) ([]schema.GroupVersionResource, error) {
-	return bounded(func(ctx context.Context) ([]schema.GroupVersionResource, error) { return m.ResourcesForWithContext(ctx, r) })
+	return bounded(func(ctx context.Context) ([]schema.GroupVersionResource, error) {
+		return m.ResourcesForWithContext(ctx, r)
+	})
 }
 
 // RESTMapping returns the preferred mapping of gk among versions (any
 // version when none is given); see meta.RESTMapper.
 func (m *restMapper) RESTMapping(gk schema.GroupKind, versions ...string) (*meta.RESTMapping, error) {
-	return bounded(func(ctx context.Context) (*meta.RESTMapping, error) { return m.RESTMappingWithContext(ctx, gk, versions...) })
+	return bounded(func(ctx context.Context) (*meta.RESTMapping, error) {
+		return m.RESTMappingWithContext(ctx, gk, versions...)
+	})
 }
 
 // RESTMappings returns every mapping of gk among versions; see
 // meta.RESTMapper.
 func (m *restMapper) RESTMappings(gk schema.GroupKind, versions ...string) ([]*meta.RESTMapping, error) {
-	return bounded(func(ctx context.Context) ([]*meta.RESTMapping, error) { return m.RESTMappingsWithContext(ctx, gk, versions...) })
+	return bounded(func(ctx context.Context) ([]*meta.RESTMapping, error) {
+		return m.RESTMappingsWithContext(ctx, gk, versions...)
+	})
 }
 
 // ResourceSingularizer returns the singular name of the plural resource;
