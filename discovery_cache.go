@@ -160,9 +160,16 @@ func (d *discoveryCache) resolve(ctx context.Context, gv schema.GroupVersion, fo
 // served: only then is it worth waiting for. The core group is always
 // described, so never coming; a group-version the server lists but could
 // not describe is not coming either. Otherwise one GET of gv's APIService
-// tells: the aggregator registers one for each version of a CRD group
-// before discovery publishes it. Failing to tell counts as no; only ctx's
-// error is returned.
+// tells. Measured on a 1.37 control plane, the aggregator registers the
+// APIService of a new CRD's version 11-125ms after the CRD's Create
+// returns: before the CRD is Established (12 times of 12) and before
+// discovery lists it, which lags Established by up to 90ms; a custom
+// object created at once after its CRD, without waiting, was found 30
+// times of 30. A metadata-only list of CRDs would also cover the first
+// ~100ms, but at a fourth request for every unknown group, and without the
+// versions: a wrong version of a CRD group would wait 1.5s for nothing.
+// Failing to tell (forbidden to read APIServices included) counts as no;
+// only ctx's error is returned.
 func (d *discoveryCache) coming(ctx context.Context, ix *discoveryindex.Index, gv schema.GroupVersion) (bool, error) {
 	if gv.Group == "" || gv.Version == "" || ix.Serves(gv.String()) {
 		return false, nil

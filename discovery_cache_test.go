@@ -115,6 +115,7 @@ type fakeAPIServer struct {
 	apiServices []string
 	publishV2   int64
 	apisGets    atomic.Int64
+	forbidden   bool // APIServices may not be read
 
 	mu   sync.Mutex
 	gate chan struct{} // when set, answers wait for release
@@ -143,6 +144,12 @@ func (s *fakeAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if name, ok := strings.CutPrefix(r.URL.Path, "/apis/apiregistration.k8s.io/v1/apiservices/"); ok {
+		if s.forbidden {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403}`)
+			return
+		}
 		if !slices.Contains(s.apiServices, name) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusNotFound)
@@ -660,20 +667,23 @@ func TestDiscoveryWaitsOnlyForARegisteredGroupVersion(t *testing.T) {
 		name        string
 		apiServices []string
 		publishV2   int64 // GET /apis after which example.com/v2 is served
+		forbidden   bool
 		wantErr     bool
 		requests    int64
 	}{
 		// The refetch (2), the APIService (1), one wait and fetch (2).
-		{"published after one wait", []string{"v2.example.com"}, 3, false, 5},
+		{"published after one wait", []string{"v2.example.com"}, 3, false, false, 5},
 		// The refetch (2), the APIService (1), four waits and fetches (8).
-		{"registered, never published", []string{"v2.example.com"}, 0, true, 11},
+		{"registered, never published", []string{"v2.example.com"}, 0, false, true, 11},
 		// The refetch (2), the APIService (1), which does not exist.
-		{"not registered", []string{"v3.example.com"}, 3, true, 3},
+		{"not registered", []string{"v3.example.com"}, 3, false, true, 3},
+		// The refetch (2), the APIService (1), which this user may not read.
+		{"APIServices forbidden", []string{"v2.example.com"}, 3, true, true, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newDiscoveryEnv(t, aggregatedV2)
-			e.srv.apiServices, e.srv.publishV2 = tt.apiServices, tt.publishV2
+			e.srv.apiServices, e.srv.publishV2, e.srv.forbidden = tt.apiServices, tt.publishV2, tt.forbidden
 			d := e.cache()
 			mustLookup(t, d, "v1", "Pod")
 			e.expect(t, "cold", 2)

@@ -37,6 +37,9 @@ type Answer struct {
 // It fails with client-go's error, typically an *errors.StatusError or a
 // transport or context error. Fetched is set from now.
 func Fetch(ctx context.Context, dc discovery.DiscoveryInterface, now time.Time) (*Answer, error) {
+	// The package function, not the method: the method fetches everything
+	// again, twice, when one group-version fails, and the caller refetches
+	// on a miss anyway.
 	groups, lists, err := discovery.ServerGroupsAndResourcesWithContext(ctx, discovery.ToDiscoveryInterfaceWithContext(dc))
 	failed, partial := discovery.GroupDiscoveryFailedErrorGroups(err)
 	if err != nil && !partial {
