@@ -10,10 +10,13 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/flowcontrol"
+
+	"github.com/kobj-dev/kobj/internal/cachekit"
 )
 
 // Client is a connection to one cluster: its HTTP transport, its default
@@ -166,7 +169,11 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 		}
 		return filepath.Join(root, name)
 	}
-	c.disc = newDiscoveryCache(c.fetch, sub("discovery"), o.ttl)
+	dc, err := discovery.NewDiscoveryClientForConfigAndClient(cfg, hc)
+	if err != nil {
+		return nil, errorf("NewClient", "%w", err)
+	}
+	c.disc = newDiscoveryCache(dc, cachekit.NewDir(sub("discovery")), o.ttl)
 	c.ops = newOpsIndex(c, sub("openapi"))
 	return c, nil
 }

@@ -4,217 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kobj-dev/kobj/internal/cachekit"
 )
-
-// The aggregated documents below are shaped like a real 1.3x apiserver's.
-const (
-	aggregatedV2      = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
-	aggregatedV2beta1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
-
-	coreAggregated = `{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":[
- {"metadata":{"creationTimestamp":null},"versions":[{"version":"v1","freshness":"Current","resources":[
-  {"resource":"pods","responseKind":{"group":"","version":"v1","kind":"Pod"},"scope":"Namespaced","singularResource":"pod",
-   "verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["po"],"categories":["all"],
-   "subresources":[
-    {"subresource":"status","responseKind":{"group":"","version":"v1","kind":"Pod"},"verbs":["get","patch","update"]},
-    {"subresource":"eviction","responseKind":{"group":"policy","version":"v1","kind":"Eviction"},"verbs":["create"]},
-    {"subresource":"binding","responseKind":{"group":"","version":"v1","kind":"Binding"},"verbs":["create"]},
-    {"subresource":"log","responseKind":{"group":"","version":"v1","kind":"Pod"},"verbs":["get"]}]},
-  {"resource":"namespaces","responseKind":{"group":"","version":"v1","kind":"Namespace"},"scope":"Cluster","singularResource":"namespace",
-   "verbs":["create","delete","get","list","patch","update","watch"],"shortNames":["ns"]},
-  {"resource":"componentstatuses","responseKind":{"group":"","version":"v1","kind":"ComponentStatus"},"scope":"Cluster",
-   "singularResource":"componentstatus","verbs":["get","list"],"shortNames":["cs"]}]}]}]}`
-
-	// %s is where extra example.com/v1 resources go.
-	appsAggregated = `{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":[
- {"metadata":{"name":"apps","creationTimestamp":null},"versions":[{"version":"v1","freshness":"Current","resources":[
-  {"resource":"deployments","responseKind":{"group":"apps","version":"v1","kind":"Deployment"},"scope":"Namespaced",
-   "singularResource":"deployment","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],
-   "shortNames":["deploy"],"categories":["all"],"subresources":[
-    {"subresource":"scale","responseKind":{"group":"autoscaling","version":"v1","kind":"Scale"},"verbs":["get","patch","update"]},
-    {"subresource":"status","responseKind":{"group":"apps","version":"v1","kind":"Deployment"},"verbs":["get","patch","update"]}]},
-  {"resource":"daemonsets","responseKind":{"group":"apps","version":"v1","kind":"DaemonSet"},"scope":"Namespaced",
-   "singularResource":"daemonset","verbs":["create","delete","deletecollection","get","list","patch","update","watch"]}]}]},
- {"metadata":{"name":"example.com","creationTimestamp":null},"versions":[{"version":"v1","freshness":"Current","resources":[
-  {"resource":"widgets","responseKind":{"group":"example.com","version":"v1","kind":"Widget"},"scope":"Namespaced",
-   "singularResource":"widget","verbs":["delete","deletecollection","get","list","patch","create","update","watch"]}%s]}]}]}`
-	gadgetAggregated = `,
-  {"resource":"gadgets","responseKind":{"group":"example.com","version":"v1","kind":"Gadget"},"scope":"Cluster",
-   "singularResource":"gadget","verbs":["get","list"]}`
-
-	// Legacy discovery, as servers before aggregated discovery answer it.
-	coreVersions = `{"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"10.0.0.1:6443"}]}`
-	groupList    = `{"kind":"APIGroupList","apiVersion":"v1","groups":[
- {"name":"apps","versions":[{"groupVersion":"apps/v1","version":"v1"}],"preferredVersion":{"groupVersion":"apps/v1","version":"v1"}},
- {"name":"example.com","versions":[{"groupVersion":"example.com/v1","version":"v1"}],"preferredVersion":{"groupVersion":"example.com/v1","version":"v1"}}%s]}`
-	metricsGroup = `,
- {"name":"metrics.k8s.io","versions":[{"groupVersion":"metrics.k8s.io/v1beta1","version":"v1beta1"}],"preferredVersion":{"groupVersion":"metrics.k8s.io/v1beta1","version":"v1beta1"}}`
-	coreResources = `{"kind":"APIResourceList","groupVersion":"v1","resources":[
- {"name":"pods/status","singularName":"","namespaced":true,"kind":"Pod","verbs":["get","patch","update"]},
- {"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["po"]},
- {"name":"pods/eviction","singularName":"","namespaced":true,"group":"policy","version":"v1","kind":"Eviction","verbs":["create"]},
- {"name":"pods/binding","singularName":"","namespaced":true,"kind":"Binding","verbs":["create"]},
- {"name":"pods/log","singularName":"","namespaced":true,"kind":"Pod","verbs":["get"]},
- {"name":"namespaces","singularName":"namespace","namespaced":false,"kind":"Namespace","verbs":["create","delete","get","list","patch","update","watch"]},
- {"name":"componentstatuses","singularName":"componentstatus","namespaced":false,"kind":"ComponentStatus","verbs":["get","list"]}]}`
-	appsResources = `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"apps/v1","resources":[
- {"name":"deployments","singularName":"deployment","namespaced":true,"kind":"Deployment","verbs":["create","delete","deletecollection","get","list","patch","update","watch"]},
- {"name":"deployments/scale","singularName":"","namespaced":true,"group":"autoscaling","version":"v1","kind":"Scale","verbs":["get","patch","update"]},
- {"name":"deployments/status","singularName":"","namespaced":true,"kind":"Deployment","verbs":["get","patch","update"]},
- {"name":"daemonsets","singularName":"daemonset","namespaced":true,"kind":"DaemonSet","verbs":["get","list"]}]}`
-	widgetResources = `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"example.com/v1","resources":[
- {"name":"widgets","singularName":"widget","namespaced":true,"kind":"Widget","verbs":["delete","deletecollection","get","list","patch","create","update","watch"]}%s]}`
-	gadgetLegacy = `,
- {"name":"gadgets","singularName":"gadget","namespaced":false,"kind":"Gadget","verbs":["get","list"]}`
-)
-
-// fakeAPIServer serves discovery in one of three formats.
-type fakeAPIServer struct {
-	t      *testing.T
-	format string      // aggregatedV2, aggregatedV2beta1 or "legacy"
-	gadget atomic.Bool // example.com/v1 also serves Gadget
-	broken bool        // legacy: list metrics.k8s.io/v1beta1, whose lists fail
-	mu     sync.Mutex
-	gate   chan struct{} // when set, answers wait for release
-}
-
-// hold makes the server answer only after release, with its state at the
-// time of the request.
-func (s *fakeAPIServer) hold() { s.mu.Lock(); s.gate = make(chan struct{}); s.mu.Unlock() }
-
-func (s *fakeAPIServer) release() { s.mu.Lock(); close(s.gate); s.gate = nil; s.mu.Unlock() }
-
-func (s *fakeAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	extra := map[bool][2]string{true: {gadgetAggregated, gadgetLegacy}}[s.gadget.Load()]
-	s.mu.Lock()
-	gate := s.gate
-	s.mu.Unlock()
-	if gate != nil {
-		<-gate
-	}
-	legacyAccept := "application/json"
-	if r.URL.Path == "/api" || r.URL.Path == "/apis" {
-		legacyAccept = discoveryAccept
-	}
-	if s.format == "legacy" {
-		if got := r.Header.Get("Accept"); got != legacyAccept {
-			s.t.Errorf("GET %s: Accept %q, want %q", r.URL.Path, got, legacyAccept)
-		}
-		broken := map[bool]string{true: metricsGroup}[s.broken]
-		body, ok := map[string]string{
-			"/api": coreVersions, "/apis": fmt.Sprintf(groupList, broken), "/api/v1": coreResources,
-			"/apis/apps/v1": appsResources, "/apis/example.com/v1": fmt.Sprintf(widgetResources, extra[1]),
-		}[r.URL.Path]
-		if !ok {
-			http.Error(w, `{"kind":"Status","status":"Failure","code":503}`, http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, body)
-		return
-	}
-	if got := r.Header.Get("Accept"); got != discoveryAccept {
-		s.t.Errorf("GET %s: Accept %q, want %q", r.URL.Path, got, discoveryAccept)
-	}
-	body, ok := map[string]string{"/api": coreAggregated, "/apis": fmt.Sprintf(appsAggregated, extra[0])}[r.URL.Path]
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", s.format)
-	io.WriteString(w, body)
-}
-
-// countingTransport counts requests per path.
-type countingTransport struct {
-	base   http.Transport
-	counts sync.Map // path → *atomic.Int64
-}
-
-func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	n, _ := c.counts.LoadOrStore(r.URL.Path, new(atomic.Int64))
-	n.(*atomic.Int64).Add(1)
-	return c.base.RoundTrip(r)
-}
-
-// pending returns the requests since the last take.
-func (c *countingTransport) pending() (total int64) {
-	c.counts.Range(func(_, v any) bool { total += v.(*atomic.Int64).Load(); return true })
-	return total
-}
-
-// take returns the requests per path since the last take, and their total.
-func (c *countingTransport) take() (map[string]int64, int64) {
-	per, total := map[string]int64{}, int64(0)
-	c.counts.Range(func(k, v any) bool {
-		if n := v.(*atomic.Int64).Swap(0); n > 0 {
-			per[k.(string)], total = n, total+n
-		}
-		return true
-	})
-	return per, total
-}
-
-type discoveryEnv struct {
-	srv   *fakeAPIServer
-	rt    *countingTransport
-	fetch fetchFunc
-	dir   string
-}
-
-func newDiscoveryEnv(t *testing.T, format string) *discoveryEnv {
-	t.Helper()
-	e := &discoveryEnv{srv: &fakeAPIServer{t: t, format: format}, rt: &countingTransport{}, dir: filepath.Join(t.TempDir(), "host")}
-	ts := httptest.NewServer(e.srv)
-	client := &http.Client{Transport: e.rt}
-	t.Cleanup(func() { e.rt.base.CloseIdleConnections(); ts.Close() })
-	e.fetch = func(ctx context.Context, path, accept string) ([]byte, string, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+path, nil)
-		if err != nil {
-			return nil, "", err
-		}
-		req.Header.Set("Accept", accept)
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, "", err
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return nil, "", err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return nil, "", apierrors.NewGenericServerResponse(resp.StatusCode, "get", schema.GroupResource{}, "", string(body), 0, false)
-		}
-		return body, resp.Header.Get("Content-Type"), nil
-	}
-	return e
-}
-
-func (e *discoveryEnv) cache() *discoveryCache { return newDiscoveryCache(e.fetch, e.dir, 0) }
-
-// expect checks the number of requests since the last check.
-func (e *discoveryEnv) expect(t *testing.T, what string, want int64) {
-	t.Helper()
-	if per, got := e.rt.take(); got != want {
-		t.Errorf("%s: %d requests %v, want %d", what, got, per, want)
-	}
-}
 
 func mustLookup(t *testing.T, d *discoveryCache, apiVersion, kind string) *resourceInfo {
 	t.Helper()
@@ -244,7 +46,9 @@ func TestDiscoveryLookupFormats(t *testing.T) {
 		cold         int64
 	}{
 		{"aggregated v2", aggregatedV2, 2},
-		{"aggregated v2beta1", aggregatedV2beta1, 2},
+		// client-go asks for v2 only: a 1.27-1.29 server that has just
+		// v2beta1 answers legacy discovery.
+		{"aggregated v2beta1", aggregatedV2beta1, 5},
 		{"legacy", "legacy", 5}, // /api, /apis, then /api/v1, /apis/apps/v1, /apis/example.com/v1
 	} {
 		t.Run(f.name, func(t *testing.T) {
@@ -293,7 +97,7 @@ func TestDiscoveryDiskFiles(t *testing.T) {
 			t.Errorf("%s: %v %v, want %v", path, fi.Mode(), err, want)
 		}
 	}
-	if tmp, _ := filepath.Glob(filepath.Join(e.dir, "*.tmp")); len(tmp) > 0 {
+	if tmp, _ := filepath.Glob(filepath.Join(e.dir, ".tmp-*")); len(tmp) > 0 {
 		t.Errorf("temporary files left: %v", tmp)
 	}
 	d := e.cache()
@@ -306,7 +110,7 @@ func TestDiscoveryDiskFiles(t *testing.T) {
 	mustLookup(t, d, "v1", "Pod")
 	e.expect(t, "after invalidate, same cache", 2)
 
-	off := newDiscoveryCache(e.fetch, "", 0) // no disk copy
+	off := newDiscoveryCache(e.dc, nil, 0) // no disk copy
 	mustLookup(t, off, "v1", "Pod")
 	mustLookup(t, off, "v1", "Pod")
 	e.expect(t, "without a disk cache", 2)
@@ -337,7 +141,7 @@ func TestDiscoveryMissDoesNotTrustAnOlderFetch(t *testing.T) {
 	e.srv.hold()
 	older := make(chan error)
 	go func() { _, err := d.lookup(context.Background(), "v1", "Frobnicator"); older <- err }()
-	for e.rt.pending() < 2 { // the older refetch has asked; the server answers without Gadget
+	for e.rt.pending() < 1 { // the older refetch has asked; the server answers /api without Gadget
 		time.Sleep(time.Millisecond)
 	}
 	e.srv.gadget.Store(true)
@@ -356,16 +160,16 @@ func TestDiscoveryMissDoesNotTrustAnOlderFetch(t *testing.T) {
 
 func TestDiscoveryUnknownKind(t *testing.T) {
 	// A miss in a served group-version refetches once (2 requests); a
-	// group-version the server does not list at all is asked for 4 more
-	// times over 1.5s, in case it is a CRD not yet published (10 requests).
+	// group-version the server does not list costs one more request, for
+	// its APIService, which does not exist: no waiting (3 requests).
 	tests := []struct {
 		apiVersion, kind, want string
 		requests               int64
 	}{
 		{"apps/v1", "Deploymnet", `kobj: the server has no kind "Deploymnet" in apps/v1; did you mean Deployment?`, 2},
 		{"apps/v1", "deployment", `kobj: the server has no kind "deployment" in apps/v1; did you mean Deployment?`, 2},
-		{"extensions/v1beta1", "Deployment", `kobj: the server has no kind "Deployment" in extensions/v1beta1; Deployment is served in apps/v1`, 10},
-		{"example.com/v2", "Widget", `kobj: the server has no kind "Widget" in example.com/v2; Widget is served in example.com/v1`, 10},
+		{"extensions/v1beta1", "Deployment", `kobj: the server has no kind "Deployment" in extensions/v1beta1; Deployment is served in apps/v1`, 3},
+		{"example.com/v2", "Widget", `kobj: the server has no kind "Widget" in example.com/v2; Widget is served in example.com/v1`, 3},
 		{"apps/v1", "DeploymentList", `kobj: the server has no kind "DeploymentList" in apps/v1`, 2},
 		{"v1", "Frobnicator", `kobj: the server has no kind "Frobnicator" in v1`, 2},
 	}
@@ -411,7 +215,7 @@ func TestDiscoveryConcurrentColdLookupsShareOneRound(t *testing.T) {
 			}
 		})
 	}
-	for e.rt.pending() < 2 {
+	for e.rt.pending() < 1 { // client-go asks for /api, then /apis
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(20 * time.Millisecond) // let every lookup join the round in flight
@@ -430,7 +234,7 @@ func TestDiscoveryConcurrentColdLookups(t *testing.T) {
 	gaveUp := make(chan error)
 	// The first lookup starts the fetch, then gives up: the others must not care.
 	go func() { _, err := d.lookup(canceled, "v1", "Pod"); gaveUp <- err }()
-	for e.rt.pending() < 2 {
+	for e.rt.pending() < 1 {
 		time.Sleep(time.Millisecond)
 	}
 	kinds := [][2]string{{"v1", "Pod"}, {"v1", "Namespace"}, {"apps/v1", "Deployment"}, {"example.com/v1", "Widget"}}
@@ -455,8 +259,9 @@ func TestDiscoveryConcurrentColdLookups(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	// The round the canceled caller started ends with it; the 50 share one more.
-	e.expect(t, "50 concurrent cold lookups after their first starter gave up", 4)
+	// The round the canceled caller started ends with it, after /api; the
+	// 50 share one more.
+	e.expect(t, "50 concurrent cold lookups after their first starter gave up", 3)
 
 	e.rt.base.CloseIdleConnections()
 	deadline := time.Now().Add(2 * time.Second)
@@ -472,7 +277,7 @@ func TestDiscoveryTTL(t *testing.T) {
 	t0 := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	e := newDiscoveryEnv(t, aggregatedV2)
 	at := func(ttl, after time.Duration) *discoveryCache {
-		d := newDiscoveryCache(e.fetch, e.dir, ttl)
+		d := newDiscoveryCache(e.dc, cachekit.NewDir(e.dir), ttl)
 		d.now = func() time.Time { return t0.Add(after) }
 		return d
 	}
@@ -512,8 +317,7 @@ func TestDiscoveryCorruptDiskFile(t *testing.T) {
 		{"empty", func(f string, _ []byte) error { return os.WriteFile(f, nil, 0o600) }},
 		{"truncated", func(f string, data []byte) error { return os.WriteFile(f, data[:len(data)/2], 0o600) }},
 		{"bad document", func(f string, _ []byte) error {
-			bad := fmt.Sprintf(`{"fetched":%q,"docs":[{"path":"/apis","contentType":%q,"body":{"items":"no"}}]}`,
-				time.Now().Format(time.RFC3339), aggregatedV2)
+			bad := fmt.Sprintf(`{"fetched":%q,"groups":[{"name":"apps","versions":"no"}]}`, time.Now().Format(time.RFC3339))
 			return os.WriteFile(f, []byte(bad), 0o600)
 		}},
 		{"a folder", func(f string, _ []byte) error { os.Remove(f); return os.Mkdir(f, 0o700) }},
@@ -546,35 +350,31 @@ func TestDiscoveryLegacyPartialFailure(t *testing.T) {
 	if !errors.As(err, &uk) || !strings.Contains(err.Error(), "could not describe metrics.k8s.io/v1beta1") {
 		t.Errorf("got %v", err)
 	}
-	e.expect(t, "miss of a group-version that failed: the refetch and 4 more", 30)
+	e.expect(t, "miss of a group-version that failed: the refetch, no waiting", 6)
 	mustLookup(t, e.cache(), "apps/v1", "Deployment")
 	e.expect(t, "a partial answer is not written to disk", 6)
 }
 
 func TestDiscoveryFetchError(t *testing.T) {
 	e := newDiscoveryEnv(t, aggregatedV2)
-	fail := true
-	d := newDiscoveryCache(func(ctx context.Context, path, accept string) ([]byte, string, error) {
-		if fail {
-			return nil, "", apierrors.NewServiceUnavailable("try later")
-		}
-		return e.fetch(ctx, path, accept)
-	}, e.dir, 0)
+	d := e.cache()
+	e.srv.fail.Store(true)
 	if _, err := d.lookup(context.Background(), "v1", "Pod"); !apierrors.IsServiceUnavailable(err) {
 		t.Errorf("got %v, want the server's error", err)
 	}
-	fail = false // errors are not cached
+	e.srv.fail.Store(false) // errors are not cached
 	mustLookup(t, d, "v1", "Pod")
 	e.rt.take()
 
 	// A miss drops the disk copy even when the refetch fails, so that the
 	// next process asks the server too.
-	fail = true
+	e.srv.fail.Store(true)
 	if _, err := d.lookup(context.Background(), "v1", "Frobnicator"); !apierrors.IsServiceUnavailable(err) {
 		t.Errorf("got %v, want the server's error", err)
 	}
 	mustLookup(t, d, "v1", "Pod") // the memory copy still answers
-	fail = false
+	e.srv.fail.Store(false)
+	e.rt.take()
 	mustLookup(t, e.cache(), "v1", "Pod")
 	e.expect(t, "new cache after a failed refetch", 2)
 }
@@ -607,15 +407,83 @@ func TestHostFolder(t *testing.T) {
 
 func TestDiscoveryWithoutCoreGroup(t *testing.T) {
 	e := newDiscoveryEnv(t, aggregatedV2)
-	d := newDiscoveryCache(func(ctx context.Context, path, accept string) ([]byte, string, error) {
-		if path == "/api" { // aggregated API servers answer 404 here
-			return nil, "", apierrors.NewNotFound(schema.GroupResource{}, "")
-		}
-		return e.fetch(ctx, path, accept)
-	}, e.dir, 0)
+	e.srv.noCore = true // aggregated API servers answer 404 on /api
+	d := e.cache()
 	mustLookup(t, d, "apps/v1", "Deployment")
 	var uk *UnknownKindError
 	if _, err := d.lookup(context.Background(), "v1", "Pod"); !errors.As(err, &uk) {
 		t.Errorf("Pod: %v, want *UnknownKindError", err)
 	}
+}
+
+func TestDiscoveryWaitsOnlyForARegisteredGroupVersion(t *testing.T) {
+	// A group-version missing from discovery whose APIService exists is a
+	// CRD not yet published: fetch again after 100, 200, 400 and 800ms
+	// until it is served.
+	tests := []struct {
+		name        string
+		apiServices []string
+		publishV2   int64 // GET /apis after which example.com/v2 is served
+		forbidden   bool
+		wantErr     bool
+		requests    int64
+	}{
+		// The refetch (2), the APIService (1), one wait and fetch (2).
+		{"published after one wait", []string{"v2.example.com"}, 3, false, false, 5},
+		// The refetch (2), the APIService (1), four waits and fetches (8).
+		{"registered, never published", []string{"v2.example.com"}, 0, false, true, 11},
+		// The refetch (2), the APIService (1), which does not exist.
+		{"not registered", []string{"v3.example.com"}, 3, false, true, 3},
+		// The refetch (2), the APIService (1), which this user may not read.
+		{"APIServices forbidden", []string{"v2.example.com"}, 3, true, true, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newDiscoveryEnv(t, aggregatedV2)
+			e.srv.apiServices, e.srv.publishV2, e.srv.forbidden = tt.apiServices, tt.publishV2, tt.forbidden
+			d := e.cache()
+			mustLookup(t, d, "v1", "Pod")
+			e.expect(t, "cold", 2)
+			r, err := d.lookup(context.Background(), "example.com/v2", "Widget")
+			var uk *UnknownKindError
+			if tt.wantErr != (err != nil) || err != nil && !errors.As(err, &uk) {
+				t.Fatalf("lookup: %v, %v; want an *UnknownKindError: %v", r, err, tt.wantErr)
+			}
+			if err == nil && (r.Version != "v2" || r.Resource != "widgets") {
+				t.Errorf("lookup: %+v, want example.com/v2 widgets", r)
+			}
+			per, _ := e.rt.take()
+			if got := per["/apis/apiregistration.k8s.io/v1/apiservices/v2.example.com"]; got != 1 {
+				t.Errorf("GET of the APIService: %d, want 1", got)
+			}
+			var total int64
+			for _, n := range per {
+				total += n
+			}
+			if total != tt.requests {
+				t.Errorf("%d requests %v, want %d", total, per, tt.requests)
+			}
+		})
+	}
+}
+
+func TestDiscoveryUnwritableCacheDir(t *testing.T) {
+	e := newDiscoveryEnv(t, aggregatedV2)
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.dir = filepath.Join(blocker, "host") // a folder under a file: unwritable, even for root
+	d := e.cache()
+	mustLookup(t, d, "apps/v1", "Deployment")
+	mustLookup(t, d, "v1", "Pod")
+	e.expect(t, "cold, then warm in memory", 2)
+	e.srv.gadget.Store(true)
+	mustLookup(t, d, "example.com/v1", "Gadget")
+	e.expect(t, "a miss refetches though the disk is off", 2)
+	if _, err := os.Stat(filepath.Join(e.dir, discoveryFileName)); err == nil {
+		t.Error("a disk copy exists in an unwritable folder")
+	}
+	mustLookup(t, e.cache(), "v1", "Pod")
+	e.expect(t, "a new cache has no disk copy to read", 2)
 }
