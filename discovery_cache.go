@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -43,20 +42,6 @@ type resourceInfo = discoveryindex.Resource
 
 // subresourceInfo describes a subresource such as status or scale.
 type subresourceInfo = discoveryindex.Subresource
-
-// UnknownKindError reports a kind the server does not serve in APIVersion,
-// even after a fresh discovery. Suggestions are hints for a human, such as
-// "Deployment is served in apps/v1" or "did you mean Deployment?".
-type UnknownKindError struct {
-	APIVersion, Kind string
-	Suggestions      []string
-}
-
-// Error names the kind, the apiVersion and the suggestions.
-func (e *UnknownKindError) Error() string {
-	msg := fmt.Sprintf("kobj: the server has no kind %q in %s", e.Kind, e.APIVersion)
-	return strings.Join(append([]string{msg}, e.Suggestions...), "; ")
-}
 
 // discoveryCache maps (apiVersion, kind) to resources for one server, in
 // memory and on disk; client-go's discovery client does the fetching. It is

@@ -86,6 +86,20 @@ func (e *UnsupportedError) Error() string {
 // Unwrap returns ErrUnsupported.
 func (e *UnsupportedError) Unwrap() error { return ErrUnsupported }
 
+// UnknownKindError reports a kind the server does not serve in APIVersion,
+// even after a fresh discovery. Suggestions are hints for a human, such as
+// "Deployment is served in apps/v1" or "did you mean Deployment?".
+type UnknownKindError struct {
+	APIVersion, Kind string
+	Suggestions      []string
+}
+
+// Error names the kind, the apiVersion and the suggestions.
+func (e *UnknownKindError) Error() string {
+	msg := fmt.Sprintf("the server has no kind %q in %s", e.Kind, e.APIVersion)
+	return strings.Join(append([]string{msg}, e.Suggestions...), "; ")
+}
+
 // callError is how a kobj call reports a failure of its own making: the
 // one place that writes the "kobj: " prefix, followed by the call and the
 // object it was made on. The cause stays reachable with errors.Is and
