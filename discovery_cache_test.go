@@ -166,12 +166,12 @@ func TestDiscoveryUnknownKind(t *testing.T) {
 		apiVersion, kind, want string
 		requests               int64
 	}{
-		{"apps/v1", "Deploymnet", `kobj: the server has no kind "Deploymnet" in apps/v1; did you mean Deployment?`, 2},
-		{"apps/v1", "deployment", `kobj: the server has no kind "deployment" in apps/v1; did you mean Deployment?`, 2},
-		{"extensions/v1beta1", "Deployment", `kobj: the server has no kind "Deployment" in extensions/v1beta1; Deployment is served in apps/v1`, 3},
-		{"example.com/v2", "Widget", `kobj: the server has no kind "Widget" in example.com/v2; Widget is served in example.com/v1`, 3},
-		{"apps/v1", "DeploymentList", `kobj: the server has no kind "DeploymentList" in apps/v1`, 2},
-		{"v1", "Frobnicator", `kobj: the server has no kind "Frobnicator" in v1`, 2},
+		{"apps/v1", "Deploymnet", `the server has no kind "Deploymnet" in apps/v1; did you mean Deployment?`, 2},
+		{"apps/v1", "deployment", `the server has no kind "deployment" in apps/v1; did you mean Deployment?`, 2},
+		{"extensions/v1beta1", "Deployment", `the server has no kind "Deployment" in extensions/v1beta1; Deployment is served in apps/v1`, 3},
+		{"example.com/v2", "Widget", `the server has no kind "Widget" in example.com/v2; Widget is served in example.com/v1`, 3},
+		{"apps/v1", "DeploymentList", `the server has no kind "DeploymentList" in apps/v1`, 2},
+		{"v1", "Frobnicator", `the server has no kind "Frobnicator" in v1`, 2},
 	}
 	e := newDiscoveryEnv(t, aggregatedV2)
 	d := e.cache()
