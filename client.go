@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/util/flowcontrol"
 
 	"github.com/kobj-dev/kobj/internal/cachekit"
+	"github.com/kobj-dev/kobj/internal/discoveryindex"
 )
 
 // Client is a connection to one cluster: its HTTP transport, its default
@@ -169,7 +170,9 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 		}
 		return filepath.Join(root, name)
 	}
-	dc, err := discovery.NewDiscoveryClientForConfigAndClient(cfg, hc)
+	discoveryHTTP := *hc // the same connections; v2beta1 accepted as well
+	discoveryHTTP.Transport = discoveryindex.AcceptV2Beta1(hc.Transport)
+	dc, err := discovery.NewDiscoveryClientForConfigAndClient(cfg, &discoveryHTTP)
 	if err != nil {
 		return nil, errorf("NewClient", "%w", err)
 	}

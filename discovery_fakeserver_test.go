@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kobj-dev/kobj/internal/cachekit"
+	"github.com/kobj-dev/kobj/internal/discoveryindex"
 )
 
 // The aggregated documents below are shaped like a real 1.3x apiserver's.
@@ -235,7 +236,7 @@ func newDiscoveryEnv(t *testing.T, format string) *discoveryEnv {
 	e := &discoveryEnv{srv: &fakeAPIServer{t: t, format: format}, rt: &countingTransport{}, dir: filepath.Join(t.TempDir(), "host")}
 	ts := httptest.NewServer(e.srv)
 	t.Cleanup(func() { e.rt.base.CloseIdleConnections(); ts.Close() })
-	dc, err := discovery.NewDiscoveryClientForConfigAndClient(&rest.Config{Host: ts.URL}, &http.Client{Transport: e.rt})
+	dc, err := discovery.NewDiscoveryClientForConfigAndClient(&rest.Config{Host: ts.URL}, &http.Client{Transport: discoveryindex.AcceptV2Beta1(e.rt)}) // as NewClient does
 	if err != nil {
 		t.Fatal(err)
 	}
