@@ -1,11 +1,16 @@
 # kobj's two entry points: `make demo` runs the quickstart against a local
 # control plane; `make test` runs every test. Both build etcd and
 # kube-apiserver from the Go module proxy on first use (hack/controlplane.sh).
+# The e2e suite runs against two kube-apiserver versions: the newest, then
+# the oldest kobj supports (`make e2e-older` runs only the latter).
 
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: test unit e2e bench bench-smoke demo controlplane fuzz vet
+.PHONY: test unit e2e e2e-newest e2e-older bench bench-smoke demo controlplane controlplane-older fuzz vet
+
+K8S_NEWEST = v1.37.2
+K8S_OLDER = v1.29.15
 
 test: vet unit e2e bench-smoke
 
@@ -15,15 +20,26 @@ vet:
 	cd test && $(GO) vet ./...
 
 controlplane:
-	@./hack/controlplane.sh >/dev/null
+	@./hack/controlplane.sh $(K8S_NEWEST) >/dev/null
+
+controlplane-older:
+	@./hack/controlplane.sh $(K8S_OLDER) >/dev/null
 
 unit:
 	$(GO) test -race -count=1 ./...
 
-ASSETS = KUBEBUILDER_ASSETS=$$(../hack/controlplane.sh | tail -1)
+# The environment of a test run against version $(1): its binaries, and the
+# version, which the tests check the server reports.
+assets = KUBEBUILDER_ASSETS=$$(../hack/controlplane.sh $(1) | tail -1) KOBJ_K8S_VERSION=$(1)
+ASSETS = $(call assets,$(K8S_NEWEST))
 
-e2e: controlplane
+e2e: e2e-newest e2e-older
+
+e2e-newest: controlplane
 	cd test && $(ASSETS) $(GO) test -race -count=1 -timeout 30m ./e2e/... ./reliability/...
+
+e2e-older: controlplane-older
+	cd test && $(call assets,$(K8S_OLDER)) $(GO) test -race -count=1 -timeout 30m ./e2e/...
 
 # Every benchmark once, as a test that they still run; figures from this are
 # not measurements.
@@ -42,4 +58,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 5m .
 
 demo: controlplane
-	cd test && KUBEBUILDER_ASSETS=$$(../hack/controlplane.sh | tail -1) $(GO) run ./cmd/demo
+	cd test && $(ASSETS) $(GO) run ./cmd/demo
