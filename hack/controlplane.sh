@@ -20,7 +20,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 case $k8s_version in
   v1.37.2) module=$here/test/controlplane minutes=10 ;;
-  v1.29.15) module=$here/test/controlplane-1.29 minutes=8 ;;
+  v1.29.15) module=$here/test/controlplane-1.29 minutes=9 ;;
   *)
     echo "controlplane.sh: no module pins kube-apiserver $k8s_version; supported: v1.37.2, v1.29.15" >&2
     exit 2
