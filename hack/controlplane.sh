@@ -1,31 +1,61 @@
 #!/usr/bin/env bash
-# Builds etcd and kube-apiserver from the Go module proxy into a cache outside
-# the source tree, once; later runs reuse them. Prints the folder that holds
-# both binaries on its last line (envtest's BinaryAssetsDirectory).
+# Builds etcd and a kube-apiserver from the Go module proxy into a cache
+# outside the source tree, once; later runs reuse them. Prints the folder
+# that holds both binaries on its last line (envtest's BinaryAssetsDirectory).
+#
+#   hack/controlplane.sh [VERSION]
+#
+# VERSION (else $KOBJ_K8S_VERSION, else the newest) is one of the
+# kube-apiserver versions the tests run against; each is pinned by a module
+# of its own (kube-apiserver v1.29 does not build in one module graph with
+# etcd v3.7.0): v1.37.2 by test/controlplane, which also pins etcd, and
+# v1.29.15 by test/controlplane-1.29. KOBJ_CONTROLPLANE_DIR, when set, is
+# the folder for the binaries instead of the cache.
 set -euo pipefail
 
-k8s_version=v1.37.2
+newest=v1.37.2
+k8s_version=${1:-${KOBJ_K8S_VERSION:-$newest}}
 etcd_version=v3.7.0
 here=$(cd "$(dirname "$0")/.." && pwd)
-cache=${KOBJ_CONTROLPLANE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kobj/controlplane/$k8s_version-etcd-$etcd_version}
+
+case $k8s_version in
+  v1.37.2) module=$here/test/controlplane minutes=10 ;;
+  v1.29.15) module=$here/test/controlplane-1.29 minutes=9 ;;
+  *)
+    echo "controlplane.sh: no module pins kube-apiserver $k8s_version; supported: v1.37.2, v1.29.15" >&2
+    exit 2
+    ;;
+esac
+
+root=${XDG_CACHE_HOME:-$HOME/.cache}/kobj/controlplane
+cache=${KOBJ_CONTROLPLANE_DIR:-$root/$k8s_version-etcd-$etcd_version}
 mkdir -p "$cache"
 
-cd "$here/test/controlplane"
-
+if [ ! -x "$cache/etcd" ]; then
+  # The same etcd serves every kube-apiserver version: take one another
+  # version's folder already holds, else build it (test/controlplane pins it).
+  for other in "$root"/*-etcd-"$etcd_version"/etcd; do
+    if [ -x "$other" ] && [ "$other" != "$cache/etcd" ]; then
+      cp "$other" "$cache/etcd.tmp"
+      mv "$cache/etcd.tmp" "$cache/etcd"
+      break
+    fi
+  done
+fi
 if [ ! -x "$cache/etcd" ]; then
   echo "building etcd $etcd_version, first run only, about 1 minute" >&2
-  go build -trimpath -o "$cache/etcd.tmp" go.etcd.io/etcd/server/v3
+  (cd "$here/test/controlplane" && go build -trimpath -o "$cache/etcd.tmp" go.etcd.io/etcd/server/v3)
   mv "$cache/etcd.tmp" "$cache/etcd"
 fi
 
 if [ ! -x "$cache/kube-apiserver" ]; then
-  echo "building kube-apiserver $k8s_version, first run only, about 10 minutes" >&2
+  echo "building kube-apiserver $k8s_version, first run only, about $minutes minutes" >&2
   minor=${k8s_version#v1.}; minor=${minor%%.*}
   pkg=k8s.io/component-base/version
   start=$(date +%s)
-  go build -trimpath -o "$cache/kube-apiserver.tmp" \
+  (cd "$module" && go build -trimpath -o "$cache/kube-apiserver.tmp" \
     -ldflags "-s -w -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor" \
-    k8s.io/kubernetes/cmd/kube-apiserver
+    k8s.io/kubernetes/cmd/kube-apiserver)
   mv "$cache/kube-apiserver.tmp" "$cache/kube-apiserver"
   echo "built kube-apiserver in $(( $(date +%s) - start ))s" >&2
 fi
