@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kobj-dev/kobj/internal/cachekit"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/flowcontrol"
@@ -139,7 +140,7 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 		return filepath.Join(root, name)
 	}
 	c.disc = newDiscoveryCache(c.fetch, sub("discovery"), o.ttl)
-	c.ops = newOpsIndex(c, sub("openapi"))
+	c.ops = newOpsIndex(c, cachekit.NewDir(sub("openapi")))
 	return c, nil
 }
 
