@@ -129,21 +129,6 @@ func newOpsIndex(c *Client, dir *cachekit.Dir) *opsIndex {
 	return x
 }
 
-func newOpsRoot(refs []openapi.DocRef) *opsRoot {
-	r := &opsRoot{refs: make([]*openapi.DocRef, len(refs)), byGV: map[string]*openapi.DocRef{}}
-	for i := range refs {
-		ref := &refs[i]
-		r.refs[i] = ref
-		if ref.GroupVersion != "" {
-			r.byGV[ref.GroupVersion] = ref
-		}
-		if ref.Token == "" {
-			r.plain = append(r.plain, ref)
-		}
-	}
-	return r
-}
-
 // newOpsDoc builds the operations of one document from its records.
 func newOpsDoc(records []openapi.Operation, ref *openapi.DocRef) *opsDoc {
 	d := &opsDoc{ops: make([]*Operation, len(records)), byID: make(map[string]*Operation, len(records)), byShort: map[string][]*Operation{}}
@@ -248,14 +233,13 @@ func (x *opsIndex) currentRoot(ctx context.Context) (*cachekit.Version[*opsRoot]
 // request. It returns nil and no error when none has it.
 func (x *opsIndex) find(ctx context.Context, root *opsRoot, name, apiVersion string) (*Operation, error) {
 	_, rest := openapi.SplitVerb(name)
-	// A full operationId carries its document's token after the verb.
-	var full []*openapi.DocRef
-	for _, r := range root.refs {
-		if r.Token != "" && strings.HasPrefix(rest, r.Token) {
-			full = append(full, r)
-		}
+	// A full operationId carries its document's token after the verb: the
+	// longest that fits, or, at no cost, a shorter one ("Apps" for
+	// "AppsV1").
+	full := root.tokenDocs(rest)
+	if len(full) > 1 {
+		full = append(full[:1], x.atHand(full[1:])...)
 	}
-	slices.SortStableFunc(full, func(a, b *openapi.DocRef) int { return len(b.Token) - len(a.Token) })
 	for _, r := range full {
 		d, err := x.loadDoc(ctx, r)
 		if err != nil && !apierrors.IsNotFound(err) {
@@ -277,7 +261,7 @@ func (x *opsIndex) find(ctx context.Context, root *opsRoot, name, apiVersion str
 		}
 	}
 	for _, refs := range [][]*openapi.DocRef{x.kindDocs(ctx, root, rest), x.atHand(root.plain)} {
-		op, err := x.findIn(ctx, refs, name, apiVersion)
+		op, _, err := x.findIn(ctx, refs, name, apiVersion)
 		if op != nil || err != nil {
 			return op, err
 		}
@@ -285,40 +269,95 @@ func (x *opsIndex) find(ctx context.Context, root *opsRoot, name, apiVersion str
 	return nil, nil
 }
 
-// lastResort tells a misspelled name from one outside group-versions whose
-// document is not at hand. The documents of the group-versions the name
+// lastResort tells a misspelled name from one whose document is not at
+// hand: one outside group-versions, or of a document with a shorter token
+// than the name's longest. The documents of the group-versions the name
 // nearly mentions (in its token or its kinds) give the suggestions; only
-// when they give none are the documents without a token fetched, which
-// may have the name, or something near it.
+// when they give none are those other documents fetched, which may have
+// the name, or something near it.
 func (x *opsIndex) lastResort(ctx context.Context, root *opsRoot, name, apiVersion string) (*Operation, error) {
 	docs, failed := x.loadDocs(ctx, x.nearDocs(ctx, root, name, apiVersion))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	var names []string
-	collect := func(docs []*opsDoc) {
-		for _, d := range docs {
-			if d == nil {
-				continue
-			}
-			for _, op := range d.ops {
-				names = append(names, op.ID, op.ShortID)
-			}
-		}
-	}
-	collect(docs)
-	suggestions := suggest.Closest(name, names, -1, 5)
+	suggestions := closestOperations(name, docs)
 	if len(suggestions) == 0 {
-		op, err := x.findIn(ctx, root.plain, name, apiVersion)
-		if op != nil {
-			return op, nil
+		others := slices.Clip(root.plain)
+		if _, rest := openapi.SplitVerb(name); len(root.tokenDocs(rest)) > 1 {
+			others = append(others, root.tokenDocs(rest)[1:]...)
+		}
+		op, more, err := x.findIn(ctx, others, name, apiVersion)
+		if op != nil || ctx.Err() != nil {
+			return op, err
 		}
 		failed = append(failed, err)
-		plain, _ := x.loadDocs(ctx, x.atHand(root.plain))
-		collect(plain)
-		suggestions = suggest.Closest(name, names, -1, 5)
+		suggestions = closestOperations(name, append(docs, more...))
 	}
 	return nil, errors.Join(&UnknownOperationError{Name: name, Suggestions: suggestions}, ignoreGone(failed))
+}
+
+// closestOperations returns the names in docs nearest to name, nearest first.
+func closestOperations(name string, docs []*opsDoc) []string {
+	var names []string
+	for _, d := range docs {
+		if d == nil {
+			continue
+		}
+		for _, op := range d.ops {
+			names = append(names, op.ID, op.ShortID)
+		}
+	}
+	return suggest.Closest(name, names, -1, 5)
+}
+
+// findIn looks name up in refs, loading them, and returns what it found
+// with the documents. A document gone since the root was read is skipped;
+// other failures are the error when nothing is found.
+func (x *opsIndex) findIn(ctx context.Context, refs []*openapi.DocRef, name, apiVersion string) (*Operation, []*opsDoc, error) {
+	if len(refs) == 0 {
+		return nil, nil, nil
+	}
+	docs, failed := x.loadDocs(ctx, refs)
+	if err := ctx.Err(); err != nil {
+		return nil, docs, err
+	}
+	var found []*Operation
+	for _, d := range docs {
+		switch {
+		case d == nil:
+		case d.byID[name] != nil:
+			found = append(found, d.byID[name])
+		default:
+			found = append(found, d.byShort[name]...)
+		}
+	}
+	if len(found) > 0 {
+		op, err := pickOperation(name, apiVersion, found)
+		return op, docs, err
+	}
+	return nil, docs, ignoreGone(failed)
+}
+
+// ignoreGone joins errs, leaving out those that say a document is gone.
+func ignoreGone(errs []error) error {
+	return errors.Join(slices.DeleteFunc(errs, apierrors.IsNotFound)...)
+}
+
+// pickOperation chooses among the operations a name matched.
+func pickOperation(name, apiVersion string, found []*Operation) (*Operation, error) {
+	slices.SortFunc(found, func(a, b *Operation) int { return strings.Compare(a.ID, b.ID) })
+	found = slices.Compact(found)
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	var ids []string
+	for _, op := range found {
+		if op.GroupVersion == apiVersion && apiVersion != "" {
+			return op, nil
+		}
+		ids = append(ids, op.ID)
+	}
+	return nil, &AmbiguousOperationError{Name: name, Candidates: ids}
 }
 
 // nearDocs returns the documents a misspelled name most likely meant to
@@ -333,26 +372,19 @@ func (x *opsIndex) nearDocs(ctx context.Context, root *opsRoot, name, apiVersion
 			refs = append(refs, r)
 		}
 	}
-	var token *openapi.DocRef
-	for _, r := range root.refs {
-		if r.Token != "" && strings.HasPrefix(rest, r.Token) && (token == nil || len(r.Token) > len(token.Token)) {
-			token = r
-		}
-	}
-	if token != nil {
-		add(token)
-		rest = rest[len(token.Token):]
+	if full := root.tokenDocs(rest); len(full) > 0 {
+		add(full[0])
+		rest = rest[len(full[0].Token):]
 	}
 	add(root.byGV[apiVersion])
+	if rest == "" {
+		rest = name // all lower case: "listnamespacedpod"
+	}
 	for _, gv := range x.nearKinds(ctx, rest) {
 		add(root.byGV[gv])
 	}
 	return refs
 }
-
-// operationWords are the words of operationIds that are not kinds but hold
-// one: "Namespaced" would otherwise name Namespace.
-var operationWords = strings.NewReplacer("ForAllNamespaces", " ", "Namespaced", " ")
 
 // nearKinds returns the group-versions serving the kinds that rest, the
 // part of an operation name after its verb and token, mentions best: a
@@ -362,7 +394,8 @@ var operationWords = strings.NewReplacer("ForAllNamespaces", " ", "Namespaced", 
 // hidden in every long name (Pod in PodTemplate) add no documents.
 func (x *opsIndex) nearKinds(ctx context.Context, rest string) []string {
 	kinds := x.kindVersions(ctx)
-	text := operationWords.Replace(rest)
+	// Words of operationIds that hold a kind's name without naming it.
+	text := strings.NewReplacer("ForAllNamespaces", " ", "Namespaced", " ").Replace(rest)
 	best, winners := 0, []string(nil)
 	for kind := range kinds {
 		d := suggest.SubstringDistance(kind, text)
@@ -433,54 +466,6 @@ func (x *opsIndex) kindVersions(ctx context.Context) map[string][]string {
 	return kinds
 }
 
-// findIn looks name up in refs, loading them. It returns nil and no error
-// when none has it; a document gone since the root was read is skipped.
-func (x *opsIndex) findIn(ctx context.Context, refs []*openapi.DocRef, name, apiVersion string) (*Operation, error) {
-	if len(refs) == 0 {
-		return nil, nil
-	}
-	docs, failed := x.loadDocs(ctx, refs)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var found []*Operation
-	for _, d := range docs {
-		switch {
-		case d == nil:
-		case d.byID[name] != nil:
-			found = append(found, d.byID[name])
-		default:
-			found = append(found, d.byShort[name]...)
-		}
-	}
-	if len(found) > 0 {
-		return pickOperation(name, apiVersion, found)
-	}
-	return nil, ignoreGone(failed)
-}
-
-// ignoreGone joins errs, leaving out those that say a document is gone.
-func ignoreGone(errs []error) error {
-	return errors.Join(slices.DeleteFunc(errs, apierrors.IsNotFound)...)
-}
-
-// pickOperation chooses among the operations a name matched.
-func pickOperation(name, apiVersion string, found []*Operation) (*Operation, error) {
-	slices.SortFunc(found, func(a, b *Operation) int { return strings.Compare(a.ID, b.ID) })
-	found = slices.Compact(found)
-	if len(found) == 1 {
-		return found[0], nil
-	}
-	var ids []string
-	for _, op := range found {
-		if op.GroupVersion == apiVersion && apiVersion != "" {
-			return op, nil
-		}
-		ids = append(ids, op.ID)
-	}
-	return nil, &AmbiguousOperationError{Name: name, Candidates: ids}
-}
-
 // operations lists the operations of one group-version ("apps/v1", "v1"),
 // or of every document when gv is "", sorted by document and then by ID.
 func (x *opsIndex) operations(ctx context.Context, gv string) ([]*Operation, error) {
@@ -523,17 +508,6 @@ func (x *opsIndex) operations(ctx context.Context, gv string) ([]*Operation, err
 		}
 	}
 	return ops, nil
-}
-
-// select_ returns the document of group-version gv, or every document for "".
-func (r *opsRoot) docsOf(gv string) ([]*openapi.DocRef, error) {
-	if gv == "" {
-		return r.refs, nil
-	}
-	if ref := r.byGV[gv]; ref != nil {
-		return []*openapi.DocRef{ref}, nil
-	}
-	return nil, fmt.Errorf("kobj: the server publishes no OpenAPI document for %s", gv)
 }
 
 // Operations lists the operations the server's OpenAPI documents describe,

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -46,6 +47,46 @@ func (x *opsIndex) loadRoot(ctx context.Context, fresh bool) (*opsRoot, bool, er
 	}
 	x.dir.Write(opsRootFile, resp.Body)
 	return newOpsRoot(refs), true, nil
+}
+
+// newOpsRoot indexes the list of documents.
+func newOpsRoot(refs []openapi.DocRef) *opsRoot {
+	r := &opsRoot{refs: make([]*openapi.DocRef, len(refs)), byGV: map[string]*openapi.DocRef{}}
+	for i := range refs {
+		ref := &refs[i]
+		r.refs[i] = ref
+		if ref.GroupVersion != "" {
+			r.byGV[ref.GroupVersion] = ref
+		}
+		if ref.Token == "" {
+			r.plain = append(r.plain, ref)
+		}
+	}
+	return r
+}
+
+// tokenDocs returns the documents whose token starts rest, the part of an
+// operation name after its verb, longest token first.
+func (r *opsRoot) tokenDocs(rest string) []*openapi.DocRef {
+	var refs []*openapi.DocRef
+	for _, ref := range r.refs {
+		if ref.Token != "" && strings.HasPrefix(rest, ref.Token) {
+			refs = append(refs, ref)
+		}
+	}
+	slices.SortStableFunc(refs, func(a, b *openapi.DocRef) int { return len(b.Token) - len(a.Token) })
+	return refs
+}
+
+// docsOf returns the document of group-version gv, or every document for "".
+func (r *opsRoot) docsOf(gv string) ([]*openapi.DocRef, error) {
+	if gv == "" {
+		return r.refs, nil
+	}
+	if ref := r.byGV[gv]; ref != nil {
+		return []*openapi.DocRef{ref}, nil
+	}
+	return nil, fmt.Errorf("kobj: the server publishes no OpenAPI document for %s", gv)
 }
 
 func docKey(r *openapi.DocRef) string { return r.Key + "?" + r.Hash }

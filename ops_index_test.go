@@ -530,3 +530,108 @@ func BenchmarkResolveWarm(b *testing.B) {
 		})
 	}
 }
+
+// A misspelled name fails with its closest match without loading every
+// document: with discovery warm, the documents of the kinds the name
+// mentions give the suggestions, and the only request is the list of
+// documents, fetched again in case the name is a CRD's created a moment ago.
+func TestOpsMisspelledNameFailsFast(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client(t.TempDir())
+	ctx := context.Background()
+	if _, err := c.disc.resources(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.requests()
+
+	// Discovery warm, no document loaded yet: the list of documents and the
+	// one document that serves the kind.
+	_, err := c.ops.resolve(ctx, "listNamespacedConfigMapz", "")
+	var unknown *UnknownOperationError
+	if !errors.As(err, &unknown) || len(unknown.Suggestions) == 0 || unknown.Suggestions[0] != "listNamespacedConfigMap" {
+		t.Fatalf("listNamespacedConfigMapz: err = %v, want listNamespacedConfigMap suggested", err)
+	}
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/api/v1")
+
+	opsResolve(t, c, "createNamespacedDeployment", "") // apps/v1 at hand too
+	s.requests()
+	for _, tc := range []struct{ name, apiVersion, want string }{
+		{"listNamespacedConfigMapz", "", "listNamespacedConfigMap"},
+		{"createNamespacedPood", "", "createNamespacedPod"},
+		{"createCoreV1NamespacedPood", "", "createCoreV1NamespacedPod"},
+		{"lsitNamespacedDeployment", "", "listNamespacedDeployment"},
+		{"readNamespacedDeploymnetScale", "", "readNamespacedDeploymentScale"},
+		{"patchNamespacedDeploymentt", "apps/v1", "patchNamespacedDeployment"},
+		{"createAppsV1NamespacedConfigMap", "", "createCoreV1NamespacedConfigMap"}, // a kind in the wrong group
+		{"listnamespacedpod", "", "listNamespacedPod"},
+	} {
+		_, err := c.ops.resolve(ctx, tc.name, tc.apiVersion)
+		if !errors.As(err, &unknown) || unknown.Name != tc.name || !slices.Contains(unknown.Suggestions, tc.want) {
+			t.Errorf("%s: err = %v, want %s suggested", tc.name, err, tc.want)
+		}
+		if got := s.requests(); len(got) > 1 || len(got) == 1 && got[0] != "/openapi/v3" {
+			t.Errorf("%s: %d requests %q, want at most GET /openapi/v3", tc.name, len(got), got)
+		}
+	}
+
+	// Correct names still resolve, those outside group-versions too, whose
+	// documents are fetched once nothing near the name is found.
+	if op := opsResolve(t, c, "createNamespacedPod", ""); op.ID != "createCoreV1NamespacedPod" {
+		t.Errorf("createNamespacedPod → %s", op.ID)
+	}
+	if op := opsResolve(t, c, "getCodeVersion", ""); op.Path != "/version/" {
+		t.Errorf("getCodeVersion → %+v", op)
+	}
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/apis", "/openapi/v3/version")
+	_, err = c.ops.resolve(ctx, "getCodeVersoin", "")
+	if !errors.As(err, &unknown) || !slices.Equal(unknown.Suggestions, []string{"getCodeVersion"}) {
+		t.Errorf("getCodeVersoin: err = %v, want getCodeVersion suggested", err)
+	}
+	wantRequests(t, s, "/openapi/v3")
+
+	// A name near nothing loads nothing more than the documents without a
+	// token.
+	_, err = c.ops.resolve(ctx, "nothingLikeAnyOperation", "")
+	if !errors.As(err, &unknown) || len(unknown.Suggestions) != 0 {
+		t.Errorf("nothingLikeAnyOperation: err = %v, want no suggestion", err)
+	}
+	wantRequests(t, s, "/openapi/v3")
+}
+
+// Which documents a misspelled name makes the index read, by discovery's
+// kinds: the best-matching kinds only, not the short ones every name holds.
+func TestOpsNearDocs(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client("")
+	ctx := context.Background()
+	root, err := c.ops.root.Get(ctx, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, apiVersion string
+		want             []string
+	}{
+		{"listNamespacedConfigMapz", "", []string{"api/v1"}},
+		{"createNamespacedPood", "", []string{"api/v1"}},
+		{"createCoreV1NamespacedPood", "", []string{"api/v1"}},
+		{"lsitNamespacedDeployment", "", []string{"apis/apps/v1"}},
+		{"createNamespacedHorizontalPodAutoscalr", "", []string{"apis/autoscaling/v1", "apis/autoscaling/v2"}},
+		{"readNamespacedWidgt", "", []string{"apis/stable.example.com/v1"}},
+		{"createAppsV1NamespacedConfigMap", "", []string{"apis/apps/v1", "api/v1"}},
+		{"getAppsAPIGrop", "", []string{"apis/apps"}},
+		{"anything", "autoscaling/v2", []string{"apis/autoscaling/v2"}},
+		{"nothingLikeAnyOperation", "", nil},
+		{"getCodeVersoin", "", []string{"api/v1"}}, // Node is one letter from Code: a guess costs one document at most
+	} {
+		var got []string
+		for _, r := range c.ops.nearDocs(ctx, root.Value, tc.name, tc.apiVersion) {
+			got = append(got, r.Key)
+		}
+		slices.Sort(got)
+		slices.Sort(tc.want)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("nearDocs(%q, %q) = %q, want %q", tc.name, tc.apiVersion, got, tc.want)
+		}
+	}
+}
