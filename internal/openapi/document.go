@@ -16,7 +16,7 @@ type Operation struct {
 	Description  string
 	Params       []Parameter // path parameters in template order, then query parameters by name, then others by name
 	Body         *Body       // nil when the operation takes no body
-	ResponseKind string      // kind of the 200 (else 201) response's schema, "" when it has none
+	ResponseKind string      // kind of the JSON schema of the 200 (else 201) response, "" when it has none
 	Streaming    bool        // a watch, watchlist, connect or proxy operation
 }
 
@@ -77,8 +77,8 @@ type (
 		Parameters  []wireParam      `json:"parameters"`
 		RequestBody *wireRequestBody `json:"requestBody"`
 		Responses   struct {
-			OK      *wireResponse `json:"200"`
-			Created *wireResponse `json:"201"`
+			OK      wireResponse `json:"200"`
+			Created wireResponse `json:"201"`
 		} `json:"responses"`
 		Action string   `json:"x-kubernetes-action"`
 		GVK    *wireGVK `json:"x-kubernetes-group-version-kind"`
@@ -96,8 +96,12 @@ type (
 		Required bool                 `json:"required"`
 		Content  map[string]wireMedia `json:"content"`
 	}
+	// wireResponse reads the JSON answer's schema only: the server offers
+	// YAML and protobuf too, of the same schema.
 	wireResponse struct {
-		Content map[string]wireMedia `json:"content"`
+		Content struct {
+			JSON wireMedia `json:"application/json"`
+		} `json:"content"`
 	}
 	wireMedia struct {
 		Schema struct {
@@ -162,11 +166,11 @@ func (p *parser) operation(method, path string, o *wireOp, shared []wireParam) O
 	if o.GVK != nil {
 		op.Kind = o.GVK.Kind
 	}
-	if resp := o.Responses.OK; resp != nil {
-		op.ResponseKind = p.kind(mediaRef(resp.Content)).Kind
-	} else if resp := o.Responses.Created; resp != nil {
-		op.ResponseKind = p.kind(mediaRef(resp.Content)).Kind
+	ref := o.Responses.OK.Content.JSON.Schema.Ref
+	if ref == "" {
+		ref = o.Responses.Created.Content.JSON.Schema.Ref
 	}
+	op.ResponseKind = p.kind(ref).Kind
 	if rb := o.RequestBody; rb != nil {
 		body := &Body{Required: rb.Required, ContentTypes: make([]string, 0, len(rb.Content))}
 		for ct := range rb.Content {

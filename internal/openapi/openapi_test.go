@@ -219,7 +219,8 @@ const smallDoc = `{
         "operationId": "readGExampleComV1NamespacedThing",
         "description": "read a Thing",
         "parameters": [{"name": "pretty", "in": "query", "description": "own pretty", "required": true, "schema": {"type": "boolean"}}],
-        "responses": {"200": {"content": {"application/yaml": {"schema": {"$ref": "#/components/schemas/Thing"}}}}},
+        "responses": {"200": {"content": {"application/yaml": {"schema": {"$ref": "#/components/schemas/Status"}},
+                                          "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}},
         "x-kubernetes-action": "get",
         "x-kubernetes-group-version-kind": {"group": "g.example.com", "version": "v1", "kind": "Thing"}
       },
@@ -305,7 +306,7 @@ func TestParseDocumentSmall(t *testing.T) {
 // A malformed document fails, and the error says where and what is wrong.
 func TestParseDocumentMalformed(t *testing.T) {
 	for _, tc := range []struct{ name, data, want string }{
-		{"cut short", smallDoc[:len(smallDoc)/2], "invalid JSON at line 28, column 27: unexpected end of JSON input"},
+		{"cut short", `{"paths": {"/a": {"get": {`, "invalid JSON at line 1, column 27: unexpected end of JSON input"},
 		{"empty", ``, "invalid JSON at line 1, column 1"},
 		{"text after the document", `{"paths": {}} {}`, "invalid JSON at line 1, column 15"},
 		{"a stray comma", "{\"paths\": {\n  \"/a\": {\"get\": {\"operationId\": \"x\",}}}}", "invalid JSON at line 2, column 37"},
