@@ -272,14 +272,23 @@ func (x *opsIndex) find(ctx context.Context, root *opsRoot, name, apiVersion str
 // lastResort tells a misspelled name from one whose document is not at
 // hand: one outside group-versions, or of a document with a shorter token
 // than the name's longest. The documents of the group-versions the name
-// nearly mentions (in its token or its kinds) give the suggestions; only
-// when they give none are those other documents fetched, which may have
-// the name, or something near it.
+// nearly mentions (in its token or its kinds) give the suggestions. When
+// some of them must be fetched, those outside group-versions come along,
+// in parallel: they are few and small, and once at hand a later name
+// near nothing costs no document. Only when no suggestion is found are
+// the other documents fetched, which may have the name, or something near
+// it.
 func (x *opsIndex) lastResort(ctx context.Context, root *opsRoot, name, apiVersion string) (*Operation, error) {
-	docs, failed := x.loadDocs(ctx, x.nearDocs(ctx, root, name, apiVersion))
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	refs := x.nearDocs(ctx, root, name, apiVersion)
+	if len(x.atHand(refs)) < len(refs) {
+		refs = append(slices.Clip(refs), root.plain...)
 	}
+	op, docs, err := x.findIn(ctx, refs, name, apiVersion)
+	var ambiguous *AmbiguousOperationError
+	if op != nil || ctx.Err() != nil || errors.As(err, &ambiguous) {
+		return op, err
+	}
+	failed := []error{err}
 	suggestions := closestOperations(name, docs)
 	if len(suggestions) == 0 {
 		others := slices.Clip(root.plain)
@@ -287,13 +296,13 @@ func (x *opsIndex) lastResort(ctx context.Context, root *opsRoot, name, apiVersi
 			others = append(others, root.tokenDocs(rest)[1:]...)
 		}
 		op, more, err := x.findIn(ctx, others, name, apiVersion)
-		if op != nil || ctx.Err() != nil {
+		if op != nil || ctx.Err() != nil || errors.As(err, &ambiguous) {
 			return op, err
 		}
 		failed = append(failed, err)
 		suggestions = closestOperations(name, append(docs, more...))
 	}
-	return nil, errors.Join(&UnknownOperationError{Name: name, Suggestions: suggestions}, ignoreGone(failed))
+	return nil, errors.Join(&UnknownOperationError{Name: name, Suggestions: suggestions}, errors.Join(failed...))
 }
 
 // closestOperations returns the names in docs nearest to name, nearest first.

@@ -544,15 +544,23 @@ func TestOpsMisspelledNameFailsFast(t *testing.T) {
 	}
 	s.requests()
 
-	// Discovery warm, no document loaded yet: the list of documents and the
-	// one document that serves the kind.
+	// Discovery warm, no document loaded yet: the list of documents, the
+	// one document that serves the kind, and those outside group-versions.
 	_, err := c.ops.resolve(ctx, "listNamespacedConfigMapz", "")
 	var unknown *UnknownOperationError
 	if !errors.As(err, &unknown) || len(unknown.Suggestions) == 0 || unknown.Suggestions[0] != "listNamespacedConfigMap" {
 		t.Fatalf("listNamespacedConfigMapz: err = %v, want listNamespacedConfigMap suggested", err)
 	}
-	wantRequests(t, s, "/openapi/v3", "/openapi/v3/api/v1")
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/api/v1", "/openapi/v3/apis", "/openapi/v3/version")
 
+	// A second process, whose cache folder has none of those documents:
+	// once a name of the kind has been called, a misspelling costs the list
+	// of documents at most.
+	c = s.client(t.TempDir())
+	if _, err := c.disc.resources(ctx); err != nil {
+		t.Fatal(err)
+	}
+	opsResolve(t, c, "listNamespacedPod", "")
 	opsResolve(t, c, "createNamespacedDeployment", "") // apps/v1 at hand too
 	s.requests()
 	for _, tc := range []struct{ name, apiVersion, want string }{
@@ -574,28 +582,30 @@ func TestOpsMisspelledNameFailsFast(t *testing.T) {
 		}
 	}
 
-	// Correct names still resolve, those outside group-versions too, whose
-	// documents are fetched once nothing near the name is found.
+	// A name near nothing reads the documents outside group-versions,
+	// which may have it; names outside group-versions still resolve.
+	_, err = c.ops.resolve(ctx, "nothingLikeAnyOperation", "")
+	if !errors.As(err, &unknown) || len(unknown.Suggestions) != 0 {
+		t.Errorf("nothingLikeAnyOperation: err = %v, want no suggestion", err)
+	}
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/apis", "/openapi/v3/version")
 	if op := opsResolve(t, c, "createNamespacedPod", ""); op.ID != "createCoreV1NamespacedPod" {
 		t.Errorf("createNamespacedPod → %s", op.ID)
 	}
 	if op := opsResolve(t, c, "getCodeVersion", ""); op.Path != "/version/" {
 		t.Errorf("getCodeVersion → %+v", op)
 	}
-	wantRequests(t, s, "/openapi/v3", "/openapi/v3/apis", "/openapi/v3/version")
 	_, err = c.ops.resolve(ctx, "getCodeVersoin", "")
 	if !errors.As(err, &unknown) || !slices.Equal(unknown.Suggestions, []string{"getCodeVersion"}) {
 		t.Errorf("getCodeVersoin: err = %v, want getCodeVersion suggested", err)
 	}
 	wantRequests(t, s, "/openapi/v3")
 
-	// A name near nothing loads nothing more than the documents without a
-	// token.
-	_, err = c.ops.resolve(ctx, "nothingLikeAnyOperation", "")
-	if !errors.As(err, &unknown) || len(unknown.Suggestions) != 0 {
-		t.Errorf("nothingLikeAnyOperation: err = %v, want no suggestion", err)
+	// A cold process resolves a name outside group-versions too.
+	c = s.client(t.TempDir())
+	if op := opsResolve(t, c, "getAPIVersions", ""); op.Path != "/apis/" {
+		t.Errorf("getAPIVersions → %+v", op)
 	}
-	wantRequests(t, s, "/openapi/v3")
 }
 
 // Which documents a misspelled name makes the index read, by discovery's
