@@ -39,8 +39,14 @@ type Body struct {
 	Kind, GroupVersion string
 }
 
-// streamingActions are the x-kubernetes-actions whose answer is a stream.
-var streamingActions = map[string]bool{"watch": true, "watchlist": true, "connect": true, "proxy": true}
+// streaming reports whether an x-kubernetes-action's answer is a stream.
+func streaming(action string) bool {
+	switch action {
+	case "watch", "watchlist", "connect", "proxy":
+		return true
+	}
+	return false
+}
 
 // The wire types hold only the parts of a document the index reads;
 // encoding/json skips the rest. Schemas are decoded to their
@@ -160,7 +166,7 @@ type parser struct {
 func (p *parser) operation(method, path string, o *wireOp, shared []wireParam) Operation {
 	op := Operation{
 		ID: o.OperationID, Method: method, Path: path, Action: o.Action,
-		Description: o.Description, Streaming: streamingActions[o.Action],
+		Description: o.Description, Streaming: streaming(o.Action),
 		Params: p.params(path, shared, o.Parameters),
 	}
 	if o.GVK != nil {
