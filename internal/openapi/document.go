@@ -123,8 +123,9 @@ const patchSchema = "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.P
 // ParseDocument reads one OpenAPI v3 document into its operations, sorted
 // by ID; ref is the root's entry for it, whose group-version picks the kind
 // of a schema that several group-versions share (DeleteOptions). Operations
-// without an operationId are left out, and of several with one id the first
-// is kept. It fails, naming the place, when data is not a JSON object or a
+// without an operationId are left out, and of several with one id the
+// first is kept, by path and then in the order GET PUT POST DELETE OPTIONS
+// HEAD PATCH. It fails, naming the place, when data is not a JSON object or a
 // part the index reads has the wrong type.
 func ParseDocument(data []byte, ref DocRef) ([]Operation, error) {
 	var d wireDoc
@@ -134,7 +135,15 @@ func ParseDocument(data []byte, ref DocRef) ([]Operation, error) {
 	p := parser{ref: ref, schemas: d.Components.Schemas, descriptions: map[string]string{}}
 	ops := make([]Operation, 0, 4*len(d.Paths))
 	seen := make(map[string]bool, 4*len(d.Paths))
-	for path, item := range d.Paths {
+	// By path, so that of two operations with one id the same is kept
+	// every time.
+	paths := make([]string, 0, len(d.Paths))
+	for path := range d.Paths {
+		paths = append(paths, path)
+	}
+	slices.Sort(paths)
+	for _, path := range paths {
+		item := d.Paths[path]
 		if item == nil {
 			continue
 		}
