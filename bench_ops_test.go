@@ -5,33 +5,30 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kobj-dev/kobj/internal/openapi"
 )
 
 // The operation index reads only what it needs of a document; the baseline
 // is kube-openapi's full spec3 decoding of the same api/v1 document (1.6 MB,
-// 248 operations, from kube-apiserver v1.37.2).
+// 248 operations, from kube-apiserver v1.37.2), in
+// bench_ops_spec3_test.go, which sets opsSpec3Unmarshal.
 //
-//	go test -run '^$' -bench OpsIndex -benchmem .
-//
-// kube-openapi's spec3 needs requirements (go-openapi/swag, jsonreference,
-// gnostic-models) that go.mod does not list while kobj does not import it, so
-// the baseline lives in bench_ops_spec3_test.go behind the build tag
-// kobj_spec3 (after `go mod tidy`: go test -tags kobj_spec3 -bench OpsIndex).
-// Without it, BenchmarkOpsIndexCoreV1 reports kobj's own figures only.
+//	go test -run '^$' -bench 'OpsIndex' -benchmem .
 
-// opsSpec3Unmarshal decodes data into a spec3.OpenAPI; nil without the
-// kobj_spec3 build tag.
+// opsSpec3Unmarshal decodes data into a spec3.OpenAPI; nil when the
+// baseline is not built.
 var opsSpec3Unmarshal func(data []byte) error
 
-func benchCoreV1(b *testing.B) ([]byte, *docRef) {
+func benchCoreV1(b *testing.B) ([]byte, *openapi.DocRef) {
 	data := opsTestdata(b, "api_v1.json.gz")
-	refs, err := parseRoot(opsTestdata(b, "root.json"))
+	refs, err := openapi.ParseRoot(opsTestdata(b, "root.json"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, r := range refs {
-		if r.key == "api/v1" {
-			return data, r
+	for i := range refs {
+		if refs[i].Key == "api/v1" {
+			return data, &refs[i]
 		}
 	}
 	b.Fatal("no api/v1 in root.json")
@@ -73,9 +70,12 @@ func BenchmarkOpsIndexCoreV1(b *testing.B) {
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	for b.Loop() {
-		d, err := parseOpsDoc(data, ref)
-		if err != nil || len(d.ops) < 200 {
+		records, err := openapi.ParseDocument(data, *ref)
+		if err != nil {
 			b.Fatal(err)
+		}
+		if d := newOpsDoc(records, ref); len(d.ops) < 200 {
+			b.Fatalf("%d operations", len(d.ops))
 		}
 	}
 	b.StopTimer()

@@ -164,20 +164,16 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 	} else if user, err := os.UserCacheDir(); err == nil {
 		root = filepath.Join(user, "kobj", hostFolder(cfg.Host))
 	}
-	sub := func(name string) string {
-		if root == "" {
-			return ""
-		}
-		return filepath.Join(root, name)
-	}
 	discoveryHTTP := *hc // the same connections; v2beta1 accepted as well
 	discoveryHTTP.Transport = discoveryindex.AcceptV2Beta1(hc.Transport)
 	dc, err := discovery.NewDiscoveryClientForConfigAndClient(cfg, &discoveryHTTP)
 	if err != nil {
 		return nil, errorf("NewClient", "%w", err)
 	}
-	c.disc = newDiscoveryCache(dc, cachekit.NewDir(sub("discovery")), o.ttl)
-	c.ops = newOpsIndex(c, sub("openapi"))
+	// One folder per server; its two caches fall back to memory together.
+	dir := cachekit.NewDir(root)
+	c.disc = newDiscoveryCache(dc, dir.Sub("discovery"), o.ttl)
+	c.ops = newOpsIndex(c, dir.Sub("openapi"))
 	return c, nil
 }
 

@@ -11,13 +11,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/kobj-dev/kobj/internal/openapi"
 	"k8s.io/client-go/rest"
 )
 
@@ -71,7 +71,11 @@ type recordedCall struct {
 
 func newOpsServer(t testing.TB, hide ...string) *opsServer {
 	s := &opsServer{t: t, docs: map[string][]byte{}, hidden: map[string]bool{}}
-	var root oaRoot
+	var root struct {
+		Paths map[string]struct {
+			URL string `json:"serverRelativeURL"`
+		} `json:"paths"`
+	}
 	if err := json.Unmarshal(opsTestdata(t, "root.json"), &root); err != nil {
 		t.Fatal(err)
 	}
@@ -411,7 +415,7 @@ func TestOpsConcurrentColdResolves(t *testing.T) {
 func TestOpsWaitHonoursContext(t *testing.T) {
 	s := newOpsServer(t)
 	c := s.client("")
-	if _, err := c.ops.loadRoot(context.Background(), false, 0); err != nil {
+	if _, err := c.ops.root.Get(context.Background(), false, 0); err != nil {
 		t.Fatal(err)
 	}
 	release := make(chan struct{})
@@ -475,91 +479,33 @@ func TestOpsOperations(t *testing.T) {
 }
 
 // Every operation of every saved document: the token computed from the
-// document's key is what the real server put in its operationIds.
+// document's key is what the real server put in its operationIds, and only
+// operations of a group-version have a short name of their own.
 func TestOpsTokensMatchServer(t *testing.T) {
-	refs, err := parseRoot(opsTestdata(t, "root.json"))
+	refs, err := openapi.ParseRoot(opsTestdata(t, "root.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range refs {
-		d, err := parseOpsDoc(opsTestdata(t, strings.ReplaceAll(r.key, "/", "_")+".json.gz"), r)
+	for i := range refs {
+		r := &refs[i]
+		records, err := openapi.ParseDocument(opsTestdata(t, strings.ReplaceAll(r.Key, "/", "_")+".json.gz"), *r)
 		if err != nil {
 			t.Fatal(err)
 		}
+		d := newOpsDoc(records, r)
 		if len(d.ops) == 0 {
-			t.Errorf("%s: no operations", r.key)
+			t.Errorf("%s: no operations", r.Key)
 		}
 		for _, op := range d.ops {
-			if _, rest := splitVerb(op.ID); r.token != "" && !strings.HasPrefix(rest, r.token) {
-				t.Errorf("%s: %s lacks %s", r.key, op.ID, r.token)
+			if _, rest := openapi.SplitVerb(op.ID); r.Token != "" && !strings.HasPrefix(rest, r.Token) {
+				t.Errorf("%s: %s lacks %s", r.Key, op.ID, r.Token)
 			}
-			if (r.gv != "") != (op.ShortID != op.ID) {
-				t.Errorf("%s: %s → %s", r.key, op.ID, op.ShortID)
+			if (r.GroupVersion != "") != (op.ShortID != op.ID) {
+				t.Errorf("%s: %s → %s", r.Key, op.ID, op.ShortID)
 			}
-		}
-	}
-	for key, want := range map[string]string{
-		"api/v1": "CoreV1", "api": "Core", "apis": "", "version": "", "apis/apps": "Apps",
-		"apis/rbac.authorization.k8s.io/v1": "RbacAuthorizationV1", "apis/stable.example.com/v1": "StableExampleComV1",
-		"apis/flowcontrol.apiserver.k8s.io/v1beta3": "FlowcontrolApiserverV1beta3", "apis/cert-manager.io/v1": "CertManagerIoV1",
-		".well-known/openid-configuration": "", "openid/v1/jwks": "",
-	} {
-		if got := operationToken(key); got != want {
-			t.Errorf("operationToken(%q) = %q, want %q", key, got, want)
-		}
-	}
-}
-
-// The reader fills oaDoc exactly as encoding/json does, on every saved
-// document, and finds the same group-version-kinds in every schema.
-func TestOpsReaderMatchesEncodingJSON(t *testing.T) {
-	refs, err := parseRoot(opsTestdata(t, "root.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range refs {
-		data := opsTestdata(t, strings.ReplaceAll(r.key, "/", "_")+".json.gz")
-		var want, got oaDoc
-		if err := json.Unmarshal(data, &want); err != nil {
-			t.Fatal(err)
-		}
-		if err := readOaDoc(data, &got); err != nil {
-			t.Fatalf("%s: %v", r.key, err)
-		}
-		if !reflect.DeepEqual(want, got) {
-			t.Errorf("%s: readOaDoc differs from encoding/json", r.key)
-		}
-		for name, raw := range want.Components.Schemas {
-			var s struct {
-				GVK []oaGVK `json:"x-kubernetes-group-version-kind"`
+			if op.GroupVersion != r.GroupVersion || d.byID[op.ID] != op || !slices.Contains(d.byShort[op.ShortID], op) {
+				t.Errorf("%s: %s is not indexed as it should be: %+v", r.Key, op.ID, op)
 			}
-			json.Unmarshal(raw, &s)
-			if gvks, err := readSchemaGVKs(raw); err != nil || !slices.Equal(gvks, s.GVK) {
-				t.Errorf("%s %s: %v, %v; want %v", r.key, name, gvks, err, s.GVK)
-			}
-		}
-	}
-	small := `{"paths":{"/a":{"get":{"operationId":"x\u0041\"y","parameters":[{"name":"n","in":"query","required":true,"schema":{"type":"integer"}}],` +
-		`"requestBody":null,"responses":{"200":{"content":{"a/b":{"schema":{"$ref":"#/r"}}}},"404":{}},"x-kubernetes-group-version-kind":{"group":"g","version":"v","kind":"K"}},` +
-		`"put":null,"x-other":[1,-2.5e3,true,false,null,"s\\"]},"/b":null},"components":{"schemas":{"S":{"x-kubernetes-group-version-kind":[{"kind":"K"}],"p":{"q":["]}"]}}}},"info":{}}`
-	var want, got oaDoc
-	if err := json.Unmarshal([]byte(small), &want); err != nil {
-		t.Fatal(err)
-	}
-	if err := readOaDoc([]byte(small), &got); err != nil || !reflect.DeepEqual(want, got) {
-		t.Errorf("small document: %v\n got %+v\nwant %+v", err, got, want)
-	}
-	// Malformed or cut documents fail; none panics.
-	for i := range len(small) {
-		var d oaDoc
-		if err := readOaDoc([]byte(small[:i]), &d); err == nil {
-			t.Errorf("no error for %q", small[:i])
-		}
-	}
-	for _, bad := range []string{`[]`, `{"paths":{"/a":{"get":{"operationId":1x}}}}`, `{"paths":{} x}`, `{"paths" {}}`, `{} {}`} {
-		var d oaDoc
-		if err := readOaDoc([]byte(bad), &d); err == nil {
-			t.Errorf("no error for %s", bad)
 		}
 	}
 }
@@ -582,5 +528,120 @@ func BenchmarkResolveWarm(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A misspelled name fails with its closest match without loading every
+// document: with discovery warm, the documents of the kinds the name
+// mentions give the suggestions, and the only request is the list of
+// documents, fetched again in case the name is a CRD's created a moment ago.
+func TestOpsMisspelledNameFailsFast(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client(t.TempDir())
+	ctx := context.Background()
+	if _, err := c.disc.resources(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.requests()
+
+	// Discovery warm, no document loaded yet: the list of documents, the
+	// one document that serves the kind, and those outside group-versions.
+	_, err := c.ops.resolve(ctx, "listNamespacedConfigMapz", "")
+	var unknown *UnknownOperationError
+	if !errors.As(err, &unknown) || len(unknown.Suggestions) == 0 || unknown.Suggestions[0] != "listNamespacedConfigMap" {
+		t.Fatalf("listNamespacedConfigMapz: err = %v, want listNamespacedConfigMap suggested", err)
+	}
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/api/v1", "/openapi/v3/apis", "/openapi/v3/version")
+
+	// A second process, whose cache folder has none of those documents:
+	// once a name of the kind has been called, a misspelling costs the list
+	// of documents at most.
+	c = s.client(t.TempDir())
+	if _, err := c.disc.resources(ctx); err != nil {
+		t.Fatal(err)
+	}
+	opsResolve(t, c, "listNamespacedPod", "")
+	opsResolve(t, c, "createNamespacedDeployment", "") // apps/v1 at hand too
+	s.requests()
+	for _, tc := range []struct{ name, apiVersion, want string }{
+		{"listNamespacedConfigMapz", "", "listNamespacedConfigMap"},
+		{"createNamespacedPood", "", "createNamespacedPod"},
+		{"createCoreV1NamespacedPood", "", "createCoreV1NamespacedPod"},
+		{"lsitNamespacedDeployment", "", "listNamespacedDeployment"},
+		{"readNamespacedDeploymnetScale", "", "readNamespacedDeploymentScale"},
+		{"patchNamespacedDeploymentt", "apps/v1", "patchNamespacedDeployment"},
+		{"createAppsV1NamespacedConfigMap", "", "createCoreV1NamespacedConfigMap"}, // a kind in the wrong group
+		{"listnamespacedpod", "", "listNamespacedPod"},
+	} {
+		_, err := c.ops.resolve(ctx, tc.name, tc.apiVersion)
+		if !errors.As(err, &unknown) || unknown.Name != tc.name || !slices.Contains(unknown.Suggestions, tc.want) {
+			t.Errorf("%s: err = %v, want %s suggested", tc.name, err, tc.want)
+		}
+		if got := s.requests(); len(got) > 1 || len(got) == 1 && got[0] != "/openapi/v3" {
+			t.Errorf("%s: %d requests %q, want at most GET /openapi/v3", tc.name, len(got), got)
+		}
+	}
+
+	// A name near nothing reads the documents outside group-versions,
+	// which may have it; names outside group-versions still resolve.
+	_, err = c.ops.resolve(ctx, "nothingLikeAnyOperation", "")
+	if !errors.As(err, &unknown) || len(unknown.Suggestions) != 0 {
+		t.Errorf("nothingLikeAnyOperation: err = %v, want no suggestion", err)
+	}
+	wantRequests(t, s, "/openapi/v3", "/openapi/v3/apis", "/openapi/v3/version")
+	if op := opsResolve(t, c, "createNamespacedPod", ""); op.ID != "createCoreV1NamespacedPod" {
+		t.Errorf("createNamespacedPod → %s", op.ID)
+	}
+	if op := opsResolve(t, c, "getCodeVersion", ""); op.Path != "/version/" {
+		t.Errorf("getCodeVersion → %+v", op)
+	}
+	_, err = c.ops.resolve(ctx, "getCodeVersoin", "")
+	if !errors.As(err, &unknown) || !slices.Equal(unknown.Suggestions, []string{"getCodeVersion"}) {
+		t.Errorf("getCodeVersoin: err = %v, want getCodeVersion suggested", err)
+	}
+	wantRequests(t, s, "/openapi/v3")
+
+	// A cold process resolves a name outside group-versions too.
+	c = s.client(t.TempDir())
+	if op := opsResolve(t, c, "getAPIVersions", ""); op.Path != "/apis/" {
+		t.Errorf("getAPIVersions → %+v", op)
+	}
+}
+
+// Which documents a misspelled name makes the index read, by discovery's
+// kinds: the best-matching kinds only, not the short ones every name holds.
+func TestOpsNearDocs(t *testing.T) {
+	s := newOpsServer(t)
+	c := s.client("")
+	ctx := context.Background()
+	root, err := c.ops.root.Get(ctx, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, apiVersion string
+		want             []string
+	}{
+		{"listNamespacedConfigMapz", "", []string{"api/v1"}},
+		{"createNamespacedPood", "", []string{"api/v1"}},
+		{"createCoreV1NamespacedPood", "", []string{"api/v1"}},
+		{"lsitNamespacedDeployment", "", []string{"apis/apps/v1"}},
+		{"createNamespacedHorizontalPodAutoscalr", "", []string{"apis/autoscaling/v1", "apis/autoscaling/v2"}},
+		{"readNamespacedWidgt", "", []string{"apis/stable.example.com/v1"}},
+		{"createAppsV1NamespacedConfigMap", "", []string{"apis/apps/v1", "api/v1"}},
+		{"getAppsAPIGrop", "", []string{"apis/apps"}},
+		{"anything", "autoscaling/v2", []string{"apis/autoscaling/v2"}},
+		{"nothingLikeAnyOperation", "", nil},
+		{"getCodeVersoin", "", []string{"api/v1"}}, // Node is one letter from Code: a guess costs one document at most
+	} {
+		var got []string
+		for _, r := range c.ops.nearDocs(ctx, root.Value, tc.name, tc.apiVersion) {
+			got = append(got, r.Key)
+		}
+		slices.Sort(got)
+		slices.Sort(tc.want)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("nearDocs(%q, %q) = %q, want %q", tc.name, tc.apiVersion, got, tc.want)
+		}
 	}
 }

@@ -51,10 +51,20 @@ func Tolerance(name string) int { return max(2, len([]rune(name))/5+1) }
 // between two names: insertions, deletions, substitutions and swaps of two
 // adjacent characters each count one.
 func Distance(a, b string) int {
+	last := alignment(a, b, false)
+	return last[len(last)-1]
+}
+
+// alignment fills the optimal string alignment table of a against b and
+// returns its last row. With anywhere, the first row is all zeros, so that
+// a may match any part of b (SubstringDistance reads the row's minimum).
+func alignment(a, b string, anywhere bool) []int {
 	x, y := []rune(strings.ToLower(a)), []rune(strings.ToLower(b))
 	prev2, prev, cur := make([]int, len(y)+1), make([]int, len(y)+1), make([]int, len(y)+1)
-	for j := range prev {
-		prev[j] = j
+	if !anywhere {
+		for j := range prev {
+			prev[j] = j
+		}
 	}
 	for i := 1; i <= len(x); i++ {
 		cur[0] = i
@@ -70,5 +80,5 @@ func Distance(a, b string) int {
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	return prev[len(y)]
+	return prev
 }
