@@ -100,6 +100,39 @@ func (e *UnknownKindError) Error() string {
 	return strings.Join(append([]string{msg}, e.Suggestions...), "; ")
 }
 
+// UnknownOperationError reports an operation name that none of the server's
+// OpenAPI documents defines, even after the server's list of documents was
+// fetched again. Suggestions holds the closest names, nearest first. Test for
+// it with errors.As.
+type UnknownOperationError struct {
+	Name        string
+	Suggestions []string
+}
+
+// Error names the name and the closest known names.
+func (e *UnknownOperationError) Error() string {
+	msg := fmt.Sprintf("the server has no operation %q", e.Name)
+	if len(e.Suggestions) > 0 {
+		msg += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
+	}
+	return msg
+}
+
+// AmbiguousOperationError reports a short operation name that several
+// group-versions define, none of them the apiVersion the call gave.
+// Candidates holds their full operationIds; calling one of them, or giving
+// the object's apiVersion, resolves it. Test for it with errors.As.
+type AmbiguousOperationError struct {
+	Name       string
+	Candidates []string
+}
+
+// Error names the name and the full names it could mean.
+func (e *AmbiguousOperationError) Error() string {
+	return fmt.Sprintf("operation %q is defined in several group-versions: %s; call one of these or give the apiVersion",
+		e.Name, strings.Join(e.Candidates, ", "))
+}
+
 // callError is how a kobj call reports a failure of its own making: the
 // one place that writes the "kobj: " prefix, followed by the call and the
 // object it was made on. The cause stays reachable with errors.Is and

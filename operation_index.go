@@ -50,39 +50,6 @@ type BodySpec struct {
 	GroupVersion string   // of Kind; "" for a patch
 }
 
-// UnknownOperationError reports an operation name that none of the server's
-// OpenAPI documents defines, even after the server's list of documents was
-// fetched again. Suggestions holds the closest names, nearest first. Test for
-// it with errors.As.
-type UnknownOperationError struct {
-	Name        string
-	Suggestions []string
-}
-
-// Error names the name and the closest known names.
-func (e *UnknownOperationError) Error() string {
-	msg := fmt.Sprintf("kobj: the server has no operation %q", e.Name)
-	if len(e.Suggestions) > 0 {
-		msg += "; did you mean " + strings.Join(e.Suggestions, ", ") + "?"
-	}
-	return msg
-}
-
-// AmbiguousOperationError reports a short operation name that several
-// group-versions define, none of them the apiVersion the call gave.
-// Candidates holds their full operationIds; calling one of them, or giving
-// the object's apiVersion, resolves it. Test for it with errors.As.
-type AmbiguousOperationError struct {
-	Name       string
-	Candidates []string
-}
-
-// Error names the name and the full names it could mean.
-func (e *AmbiguousOperationError) Error() string {
-	return fmt.Sprintf("kobj: operation %q is defined in several group-versions: %s; call one of these or give the apiVersion",
-		e.Name, strings.Join(e.Candidates, ", "))
-}
-
 // opsIndex maps operation names to operations, built from the server's
 // OpenAPI v3 documents one group-version at a time. Documents are fetched
 // only when a name needs them and kept on disk under the hash the server
@@ -526,7 +493,8 @@ func (x *opsIndex) operations(ctx context.Context, gv string) ([]*Operation, err
 // documents needed are fetched, and they are cached like the index. It
 // fails when the server publishes no document for a group-version, or
 // serves no such kind.
-func (c *Client) Operations(ctx context.Context, of ...string) ([]*Operation, error) {
+func (c *Client) Operations(ctx context.Context, of ...string) (_ []*Operation, err error) {
+	defer wrapCall(&err, "Operations")
 	if len(of) == 0 {
 		return c.ops.operations(ctx, "")
 	}
@@ -561,7 +529,7 @@ func (c *Client) Operations(ctx context.Context, of ...string) ([]*Operation, er
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("kobj: Operations: the server serves no kind %q", sel)
+			return nil, fmt.Errorf("the server serves no kind %q", sel)
 		}
 	}
 	return out, nil

@@ -39,11 +39,11 @@ func (x *opsIndex) loadRoot(ctx context.Context, fresh bool) (*opsRoot, bool, er
 	}
 	resp, err := x.c.do(ctx, &request{method: "GET", path: "/openapi/v3"})
 	if err != nil {
-		return nil, false, fmt.Errorf("kobj: GET /openapi/v3: %w", err)
+		return nil, false, fmt.Errorf("GET /openapi/v3: %w", err)
 	}
 	refs, err := openapi.ParseRoot(resp.Body)
 	if err != nil {
-		return nil, false, fmt.Errorf("kobj: GET /openapi/v3: %w", err)
+		return nil, false, fmt.Errorf("GET /openapi/v3: %w", err)
 	}
 	x.dir.Write(opsRootFile, resp.Body)
 	return newOpsRoot(refs), true, nil
@@ -86,7 +86,7 @@ func (r *opsRoot) docsOf(gv string) ([]*openapi.DocRef, error) {
 	if ref := r.byGV[gv]; ref != nil {
 		return []*openapi.DocRef{ref}, nil
 	}
-	return nil, fmt.Errorf("kobj: the server publishes no OpenAPI document for %s", gv)
+	return nil, fmt.Errorf("the server publishes no OpenAPI document for %s", gv)
 }
 
 func docKey(r *openapi.DocRef) string { return r.Key + "?" + r.Hash }
@@ -169,16 +169,16 @@ func (x *opsIndex) readDoc(ctx context.Context, r *openapi.DocRef) (*opsDoc, err
 	}
 	resp, err := x.c.do(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: GET %s: %w", r.Path, err)
+		return nil, fmt.Errorf("GET %s: %w", r.Path, err)
 	}
 	if len(bytes.TrimSpace(resp.Body)) == 0 {
 		// What the server answers for a CRD's document right after the CRD
 		// is deleted, before it answers 404.
-		return nil, fmt.Errorf("kobj: GET %s: %w", r.Path, apierrors.NewNotFound(schema.GroupResource{Resource: "OpenAPI document"}, r.Key))
+		return nil, fmt.Errorf("GET %s: %w", r.Path, apierrors.NewNotFound(schema.GroupResource{Resource: "OpenAPI document"}, r.Key))
 	}
 	records, err := openapi.ParseDocument(resp.Body, *r)
 	if err != nil {
-		return nil, fmt.Errorf("kobj: the OpenAPI document %s: %w", r.Key, err)
+		return nil, fmt.Errorf("the OpenAPI document %s: %w", r.Key, err)
 	}
 	// A hash the server no longer serves is redirected to the current
 	// document: file it under the hash it has (its ETag).
