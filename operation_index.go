@@ -169,9 +169,10 @@ func (x *opsIndex) search(ctx context.Context, name, apiVersion string) (*Operat
 		return nil, nil, err
 	}
 	op, err := x.find(ctx, root.Value, name, apiVersion)
-	if op != nil || err != nil {
+	if err != nil || (op != nil && !elsewhere(op, name, apiVersion)) {
 		return op, root.Value, err
 	}
+	other := op
 	if root.Gen <= start {
 		// Our list may predate the operation (a CRD created a second ago).
 		if root, err = x.root.Get(ctx, true, start); err != nil {
@@ -181,8 +182,20 @@ func (x *opsIndex) search(ctx context.Context, name, apiVersion string) (*Operat
 			return op, root.Value, err
 		}
 	}
+	if other != nil {
+		return other, root.Value, nil // the short name is served elsewhere only
+	}
 	op, err = x.lastResort(ctx, root.Value, name, apiVersion)
 	return op, root.Value, err
+}
+
+// elsewhere reports a short name found only in another group-version than
+// the object's: the object's own document may be newer than the list of
+// documents (two CRDs of one kind, the second created a second ago), so
+// the list is fetched again before the other group-version's operation is
+// taken.
+func elsewhere(op *Operation, name, apiVersion string) bool {
+	return apiVersion != "" && name != op.ID && op.GroupVersion != apiVersion
 }
 
 // currentRoot returns the document list as known now, and the number of

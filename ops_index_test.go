@@ -645,3 +645,24 @@ func TestOpsNearDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestShortNameOfANewGroupVersionIsNotTakenFromAnother: an object of a
+// group-version newer than the cached list of documents (a second CRD of
+// the same kind, created a second ago) must get its own operation, not the
+// one of the group-version the list already knows.
+func TestShortNameOfANewGroupVersionIsNotTakenFromAnother(t *testing.T) {
+	s := newOpsServer(t, "apis/autoscaling/v2")
+	c := s.client(t.TempDir())
+	ctx := context.Background()
+	op, err := c.ops.resolve(ctx, "createNamespacedHorizontalPodAutoscaler", "autoscaling/v1")
+	if err != nil || op.GroupVersion != "autoscaling/v1" {
+		t.Fatalf("autoscaling/v1: %v, %v", op, err)
+	}
+	s.mu.Lock()
+	s.hidden = map[string]bool{} // autoscaling/v2 is published now
+	s.mu.Unlock()
+	op, err = c.ops.resolve(ctx, "createNamespacedHorizontalPodAutoscaler", "autoscaling/v2")
+	if err != nil || op.GroupVersion != "autoscaling/v2" {
+		t.Fatalf("an autoscaling/v2 object got %v (%v), want its own group-version's operation", op, err)
+	}
+}
