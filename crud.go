@@ -395,7 +395,6 @@ func (o *Object) Edit(ctx context.Context, fn func(*Object) error, opts ...EditO
 	}
 }
 
-
 // conflictBackoff spreads retrying writers apart: a random wait that grows
 // with the attempt, up to 100ms.
 func conflictBackoff(attempt int) time.Duration {

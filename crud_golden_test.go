@@ -48,14 +48,18 @@ func TestCRUDRequests(t *testing.T) {
 			[]recorded{{Method: "POST", Path: "/api/v1/namespaces/ns/configmaps", ContentType: "application/json",
 				Body: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"n"}}`}}},
 		{"read of a namespaced kind without namespace uses the client's default",
-			func(f *fakeAPI) { f.put("/api/v1/namespaces/default/configmaps/web", configMap("default", "web").Map()) },
+			func(f *fakeAPI) {
+				f.put("/api/v1/namespaces/default/configmaps/web", configMap("default", "web").Map())
+			},
 			func(c *kobj.Client) error {
 				_, err := kobj.New("v1", "ConfigMap").Read(ctx, kobj.WithClient(c), kobj.Named("web"))
 				return err
 			},
 			[]recorded{{Method: "GET", Path: "/api/v1/namespaces/default/configmaps/web"}}},
 		{"read at a resourceVersion",
-			func(f *fakeAPI) { f.put("/api/v1/namespaces/default/configmaps/web", configMap("default", "web").Map()) },
+			func(f *fakeAPI) {
+				f.put("/api/v1/namespaces/default/configmaps/web", configMap("default", "web").Map())
+			},
 			func(c *kobj.Client) error {
 				_, err := kobj.New("v1", "ConfigMap").Read(ctx, kobj.WithClient(c), kobj.Named("web"), kobj.AtResourceVersion("0"))
 				return err

@@ -64,7 +64,11 @@ func TestAddOwnerReference(t *testing.T) {
 	}{
 		{"same namespace", kobj.New("v1", "ConfigMap").SetNamespace("shop"), owner("shop"), true, "", 1},
 		{"cluster-scoped owner of a namespaced object", kobj.New("v1", "ConfigMap").SetNamespace("shop"),
-			func() *kobj.Object { o := kobj.New("v1", "Namespace").SetName("shop"); o.Set("metadata.uid", "u-n"); return o }(), false, "", 1},
+			func() *kobj.Object {
+				o := kobj.New("v1", "Namespace").SetName("shop")
+				o.Set("metadata.uid", "u-n")
+				return o
+			}(), false, "", 1},
 		{"another namespace", kobj.New("v1", "ConfigMap").SetNamespace("other"), owner("shop"), false, `owner apps/v1 Deployment shop/web is in namespace "shop"`, 0},
 		{"namespaced owner of an object without namespace", kobj.New("rbac.authorization.k8s.io/v1", "ClusterRole"), owner("shop"), false, "cluster-scoped", 0},
 		{"owner never read", kobj.New("v1", "ConfigMap"), kobj.New("v1", "ConfigMap").SetName("x"), false, "create or read it first", 0},

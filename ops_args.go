@@ -202,4 +202,3 @@ func objectOf(body []byte, c *Client) *Object {
 	}
 	return fromServer(m, body, c)
 }
-

@@ -134,7 +134,7 @@ type DryRunOption struct{}
 // anything (dryRun=All). Create, Update, Delete and Edit take it.
 func DryRun() DryRunOption { return DryRunOption{} }
 
-func (DryRunOption) apply(co *callOptions)         { co.dryRun = true }
+func (DryRunOption) apply(co *callOptions)           { co.dryRun = true }
 func (d DryRunOption) applyToCreate(co *callOptions) { d.apply(co) }
 func (d DryRunOption) applyToUpdate(co *callOptions) { d.apply(co) }
 func (d DryRunOption) applyToDelete(co *callOptions) { d.apply(co) }
