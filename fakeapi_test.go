@@ -1,21 +1,18 @@
 package kobj_test
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/kobj-dev/kobj"
+	"github.com/kobj-dev/kobj/internal/testcorpus"
 	apidiscoveryv2 "k8s.io/api/apidiscovery/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -92,17 +89,7 @@ func testdata(t testing.TB, name string) []byte {
 	return data
 }
 
-func readTestdata(name string) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join("testdata", "openapi", name))
-	if err != nil || !strings.HasSuffix(name, ".gz") {
-		return data, err
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
-}
+func readTestdata(name string) ([]byte, error) { return testcorpus.OpenAPI(name) }
 
 // client returns a kobj client of the fake, caching nothing on disk.
 func (f *fakeAPI) client(opts ...kobj.ClientOption) *kobj.Client {

@@ -1,8 +1,6 @@
 package kobj
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kobj-dev/kobj/internal/openapi"
+	"github.com/kobj-dev/kobj/internal/testcorpus"
 	"k8s.io/client-go/rest"
 )
 
@@ -35,17 +34,7 @@ func opsTestdata(t testing.TB, name string) []byte {
 	return data
 }
 
-func readOpsTestdata(name string) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join("testdata", "openapi", name))
-	if err != nil || !strings.HasSuffix(name, ".gz") {
-		return data, err
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
-}
+func readOpsTestdata(name string) ([]byte, error) { return testcorpus.OpenAPI(name) }
 
 // opsServer serves the saved documents and counts the requests it gets.
 type opsServer struct {

@@ -1,32 +1,18 @@
 package openapi
 
 import (
-	"bytes"
-	"compress/gzip"
-	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kobj-dev/kobj/internal/testcorpus"
 )
 
 // The documents under the root package's testdata/openapi were fetched from
 // a kube-apiserver v1.37.2 with a CRD widgets.stable.example.com/v1.
 func testdata(t *testing.T, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "openapi", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasSuffix(name, ".gz") {
-		return data
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err = io.ReadAll(zr)
+	data, err := testcorpus.OpenAPI(name)
 	if err != nil {
 		t.Fatal(err)
 	}
