@@ -29,6 +29,7 @@ type Client struct {
 	http      *http.Client
 	userAgent string
 	namespace string
+	manager   string                  // Apply's field manager when a call names none
 	limiter   flowcontrol.RateLimiter // nil: no client-side rate limiting
 	warnings  rest.WarningHandlerWithContext
 	inflight  chan struct{} // one slot per request in flight
@@ -49,6 +50,7 @@ type clientOptions struct {
 	ttl         time.Duration
 	maxInFlight int
 	httpClient  *http.Client
+	manager     *string
 }
 
 type clientOptionFunc func(*clientOptions)
@@ -92,6 +94,17 @@ func DiscoveryTTL(d time.Duration) ClientOption {
 func MaxInFlight(n int) ClientOption {
 	return clientOptionFunc(func(o *clientOptions) { o.maxInFlight = n })
 }
+
+// DefaultFieldManager sets the field manager that Apply uses when a call
+// gives no FieldManager (default "kobj"). NewClient fails when name is
+// empty, longer than 128 bytes, or not printable.
+func DefaultFieldManager(name string) ClientOption {
+	return clientOptionFunc(func(o *clientOptions) { o.manager = &name })
+}
+
+// defaultFieldManager is Apply's field manager when neither the call nor
+// the client names one.
+const defaultFieldManager = "kobj"
 
 // DefaultMaxInFlight is the bound on open requests when MaxInFlight is not given.
 const DefaultMaxInFlight = 64
@@ -142,6 +155,13 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 	}
 	if c.namespace == "" {
 		c.namespace = "default"
+	}
+	c.manager = defaultFieldManager
+	if o.manager != nil {
+		if err := validFieldManager(*o.manager); err != nil {
+			return nil, errorf("NewClient", "DefaultFieldManager(%q): %w", *o.manager, err)
+		}
+		c.manager = *o.manager
 	}
 	switch {
 	case o.qps > 0:

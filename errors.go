@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // ErrUnsupported is returned, wrapped in an *UnsupportedError, when a kind
@@ -183,3 +184,38 @@ func callName(verb string, o *Object) string {
 	}
 	return verb + " " + o.String()
 }
+
+// FieldConflict is one field that a server-side apply set and another
+// manager owns.
+type FieldConflict struct {
+	Manager string // the manager that owns the field, such as "deployer"
+	Field   string // the field's path as the server writes it, such as .data.key
+	Message string // the server's own words, such as `conflict with "deployer" using v1`
+}
+
+// ApplyConflictError reports a server-side apply that set fields other
+// managers own (the server's 409 Conflict with FieldManagerConflict
+// causes). apierrors.IsConflict is true for it, and errors.As finds the
+// server's *apierrors.StatusError within.
+type ApplyConflictError struct {
+	Err       *apierrors.StatusError
+	Conflicts []FieldConflict
+}
+
+// Error gives the server's message and the three ways out that kubectl
+// gives.
+func (e *ApplyConflictError) Error() string {
+	return e.Err.Error() + `
+Either:
+* apply with kobj.Force() to take these fields from their managers;
+* or remove the fields from what you apply, so that they keep their current managers;
+* or set each field to the value it has on the server: you then co-own it, and become its manager when the others stop managing it.
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts`
+}
+
+// Unwrap returns the server's error.
+func (e *ApplyConflictError) Unwrap() error { return e.Err }
+
+// Status returns the server's Status, so that apierrors.IsConflict and
+// friends see the server's answer, and kobj passes the error on as is.
+func (e *ApplyConflictError) Status() metav1.Status { return e.Err.Status() }

@@ -19,6 +19,7 @@ import (
 //   - [DeleteOption]: [Object.Delete]
 //   - [EditOption]: [Object.Edit]
 //   - [CallOption]: [Client.Call], [Object.Call] and their async forms
+//   - [ApplyOption]: [Object.Apply] and [Object.ApplyStatus]
 
 // CreateOption is an option that [Object.Create] takes.
 type CreateOption interface{ applyToCreate(*callOptions) }
@@ -39,6 +40,10 @@ type EditOption interface{ applyToEdit(*callOptions) }
 // CallOption is an option that the calls by operation name take.
 type CallOption interface{ applyToCall(*callOptions) }
 
+// ApplyOption is an option that [Object.Apply] and [Object.ApplyStatus]
+// take.
+type ApplyOption interface{ applyToApply(*callOptions) }
+
 // callOptions gathers the options of one call.
 type callOptions struct {
 	client          *Client
@@ -58,6 +63,7 @@ type callOptions struct {
 	rollback        bool
 	retryOnConflict bool
 	patchType       types.PatchType
+	force           bool  // Apply: take fields other managers own
 	err             error // the first option that is invalid in itself
 }
 
@@ -94,10 +100,11 @@ func (o WithClientOption) applyToUpdate(co *callOptions) { o.apply(co) }
 func (o WithClientOption) applyToDelete(co *callOptions) { o.apply(co) }
 func (o WithClientOption) applyToEdit(co *callOptions)   { o.apply(co) }
 func (o WithClientOption) applyToCall(co *callOptions)   { o.apply(co) }
+func (o WithClientOption) applyToApply(co *callOptions)  { o.apply(co) }
 
 // Named gives the object's name for a call; it must agree with
-// metadata.name when both are set. Create, Read, Update, Delete and Edit
-// take it.
+// metadata.name when both are set. Create, Read, Update, Delete, Edit and
+// Apply take it.
 type Named string
 
 func (n Named) apply(co *callOptions)         { co.name = string(n) }
@@ -106,10 +113,12 @@ func (n Named) applyToRead(co *callOptions)   { n.apply(co) }
 func (n Named) applyToUpdate(co *callOptions) { n.apply(co) }
 func (n Named) applyToDelete(co *callOptions) { n.apply(co) }
 func (n Named) applyToEdit(co *callOptions)   { n.apply(co) }
+func (n Named) applyToApply(co *callOptions)  { n.apply(co) }
 
 // InNamespace gives the namespace for a call; it must agree with
 // metadata.namespace when both are set, and is an error for a
-// cluster-scoped kind. Create, Read, Update, Delete and Edit take it.
+// cluster-scoped kind. Create, Read, Update, Delete, Edit and Apply take
+// it.
 type InNamespace string
 
 func (n InNamespace) apply(co *callOptions)         { co.namespace = string(n) }
@@ -118,6 +127,7 @@ func (n InNamespace) applyToRead(co *callOptions)   { n.apply(co) }
 func (n InNamespace) applyToUpdate(co *callOptions) { n.apply(co) }
 func (n InNamespace) applyToDelete(co *callOptions) { n.apply(co) }
 func (n InNamespace) applyToEdit(co *callOptions)   { n.apply(co) }
+func (n InNamespace) applyToApply(co *callOptions)  { n.apply(co) }
 
 // AllNamespacesOption is what [AllNamespaces] returns; see there.
 type AllNamespacesOption struct{}
@@ -131,7 +141,7 @@ func (AllNamespacesOption) applyToRead(co *callOptions) { co.allNamespaces = tru
 type DryRunOption struct{}
 
 // DryRun asks the server to validate and answer without persisting
-// anything (dryRun=All). Create, Update, Delete and Edit take it.
+// anything (dryRun=All). Create, Update, Delete, Edit and Apply take it.
 func DryRun() DryRunOption { return DryRunOption{} }
 
 func (DryRunOption) apply(co *callOptions)           { co.dryRun = true }
@@ -139,21 +149,31 @@ func (d DryRunOption) applyToCreate(co *callOptions) { d.apply(co) }
 func (d DryRunOption) applyToUpdate(co *callOptions) { d.apply(co) }
 func (d DryRunOption) applyToDelete(co *callOptions) { d.apply(co) }
 func (d DryRunOption) applyToEdit(co *callOptions)   { d.apply(co) }
+func (d DryRunOption) applyToApply(co *callOptions)  { d.apply(co) }
 
 // FieldManager names the actor making a change, for managed fields.
-// Create, Update and Edit take it.
+// Create, Update, Edit and Apply take it. For Apply, the name must not be
+// empty nor longer than 128 bytes, and must be printable: otherwise Apply
+// fails before any request.
 type FieldManager string
 
 func (f FieldManager) apply(co *callOptions)         { co.fieldManager = string(f) }
 func (f FieldManager) applyToCreate(co *callOptions) { f.apply(co) }
 func (f FieldManager) applyToUpdate(co *callOptions) { f.apply(co) }
 func (f FieldManager) applyToEdit(co *callOptions)   { f.apply(co) }
+func (f FieldManager) applyToApply(co *callOptions) {
+	if err := validFieldManager(string(f)); err != nil {
+		co.fail("FieldManager(%q): %w", string(f), err)
+		return
+	}
+	f.apply(co)
+}
 
 // FieldValidation tells the server what to do with fields its schema does
 // not know or that appear twice: "Strict" fails the write, "Warn" (the
 // server's default) writes and warns, "Ignore" drops them silently.
-// Create, Update and Edit take it; another value is an error before any
-// request.
+// Create, Update, Edit and Apply take it; another value is an error before
+// any request.
 type FieldValidation string
 
 func (f FieldValidation) apply(co *callOptions) {
@@ -167,6 +187,17 @@ func (f FieldValidation) apply(co *callOptions) {
 func (f FieldValidation) applyToCreate(co *callOptions) { f.apply(co) }
 func (f FieldValidation) applyToUpdate(co *callOptions) { f.apply(co) }
 func (f FieldValidation) applyToEdit(co *callOptions)   { f.apply(co) }
+func (f FieldValidation) applyToApply(co *callOptions)  { f.apply(co) }
+
+// ForceOption is what [Force] returns; see there.
+type ForceOption struct{}
+
+// Force makes Apply take the fields it sets that other managers own,
+// instead of failing with an *ApplyConflictError (kubectl's
+// --force-conflicts). Apply and ApplyStatus take it.
+func Force() ForceOption { return ForceOption{} }
+
+func (ForceOption) applyToApply(co *callOptions) { co.force = true }
 
 // PropagationPolicy sets how Delete treats dependents:
 // metav1.DeletePropagationOrphan, Background or Foreground.

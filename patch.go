@@ -112,3 +112,16 @@ func diffMerge(before, after map[string]any) map[string]any {
 	}
 	return patch
 }
+
+// lastServed returns the object as the server last returned it, decoded
+// afresh (the caller may change it), or nil when o was never served.
+func (o *Object) lastServed() (map[string]any, error) {
+	if o.served == nil {
+		return nil, nil
+	}
+	var m map[string]any
+	if err := utiljson.Unmarshal(o.served, &m); err != nil {
+		return nil, fmt.Errorf("reading the last served object: %w", err)
+	}
+	return m, nil
+}
