@@ -110,25 +110,24 @@ func (o *Object) apply(ctx context.Context, opts []ApplyOption, status bool) (*O
 // checkApplicable rejects, before any request, what the API cannot apply:
 // an object with only generateName, and lists.
 func (o *Object) checkApplicable(ctx context.Context, co *callOptions) error {
-	if o.Name() == "" && co.name == "" {
-		if gn := o.u.GetGenerateName(); gn != "" {
-			return fmt.Errorf("metadata.generateName %q cannot be applied: apply needs metadata.name", gn)
-		}
-		return errors.New("no name: set metadata.name or pass kobj.Named")
-	}
-	if o.IsList() {
-		return fmt.Errorf("%s is a list: apply its items one by one", o.Kind())
-	}
 	c, err := clientFor(co, o)
 	if err != nil {
 		return err
 	}
+	// Discovery, not the object's content, says whether a kind is a list:
+	// AllowList may be a kind of its own.
 	list, err := c.isListKind(ctx, o.APIVersion(), o.Kind())
 	if err != nil {
 		return err
 	}
 	if list {
 		return fmt.Errorf("%s is a list kind: apply its items one by one", o.Kind())
+	}
+	if o.Name() == "" && co.name == "" {
+		if gn := o.u.GetGenerateName(); gn != "" {
+			return fmt.Errorf("metadata.generateName %q cannot be applied: apply needs metadata.name", gn)
+		}
+		return errors.New("no name: set metadata.name or pass kobj.Named")
 	}
 	return nil
 }
