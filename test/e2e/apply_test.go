@@ -44,16 +44,20 @@ func appliedFields(t *testing.T, o *kobj.Object, manager, subresource string) ma
 
 // owns reports whether fieldsV1 names the field at the path of "f:" steps,
 // such as owns(f, "data", "k").
-func owns(fields map[string]any, path ...string) bool {
+func owns(fields map[string]any, path ...string) bool { return ownedAt(fields, path...) != nil }
+
+// ownedAt returns the fieldsV1 node at the path of "f:" steps; nil when
+// there is none.
+func ownedAt(fields map[string]any, path ...string) map[string]any {
 	cur := fields
 	for _, p := range path {
 		next, ok := cur["f:"+p].(map[string]any)
 		if !ok {
-			return false
+			return nil
 		}
 		cur = next
 	}
-	return true
+	return cur
 }
 
 // TestApplyCreatesThenWritesNothing is issue 11, Apply item 1: apply on a
@@ -409,5 +413,72 @@ func TestApplyBadInputSendsNothing(t *testing.T) {
 	}
 	if _, err := kobj.New("v1", "ConfigMap").SetName("bad").Read(ctx, kobj.WithClient(c), kobj.InNamespace(ns)); !apierrors.IsNotFound(err) {
 		t.Errorf("after the bad inputs, Read: %v; want NotFound (nothing was created)", err)
+	}
+}
+
+// TestApplyAfterReadInAKeyedList is item 4 on a keyed list: the deployer
+// reads a Deployment whose sidecar container another manager applied,
+// changes its own container's image and applies; the sidecar stays the
+// other manager's.
+func TestApplyAfterReadInAKeyedList(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, time.Minute)
+	c := newClient(t)
+	ns := newNamespace(t, c)
+	deployment := func(containers string) *kobj.Object {
+		return load(t, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: `+ns+`}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: `+containers+`
+`).SetClient(c)
+	}
+	if _, err := deployment(`[{name: app, image: "app:1"}]`).Apply(ctx, kobj.FieldManager("deployer")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := deployment(`[{name: side, image: "side:1"}]`).Apply(ctx, kobj.FieldManager("injector")); err != nil {
+		t.Fatal(err)
+	}
+	o, err := readFresh(ctx, c, "apps/v1", "Deployment", ns, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	containers, _ := o.GetSlice("spec.template.spec.containers")
+	if len(containers) != 2 {
+		t.Fatalf("containers %v, want app and side", containers)
+	}
+	for _, ct := range containers {
+		if m := ct.(map[string]any); m["name"] == "app" {
+			m["image"] = "app:2"
+		}
+	}
+	if _, err := o.Apply(ctx, kobj.FieldManager("deployer")); err != nil {
+		t.Fatalf("deployer's Apply after Read: %v", err)
+	}
+	images := map[string]string{}
+	containers, _ = o.GetSlice("spec.template.spec.containers")
+	for _, ct := range containers {
+		m := ct.(map[string]any)
+		images[m["name"].(string)], _ = m["image"].(string)
+	}
+	if images["app"] != "app:2" || images["side"] != "side:1" {
+		t.Errorf("images on the server %v, want app:2 and side:1", images)
+	}
+	path := []string{"spec", "template", "spec", "containers"}
+	dep := ownedAt(appliedFields(t, o, "deployer", ""), path...)
+	if _, ok := dep[`k:{"name":"app"}`]; !ok {
+		t.Errorf("deployer does not own its container: %v", dep)
+	}
+	if _, ok := dep[`k:{"name":"side"}`]; ok {
+		t.Errorf("deployer owns the sidecar: %v", dep)
+	}
+	inj := ownedAt(appliedFields(t, o, "injector", ""), path...)
+	if _, ok := inj[`k:{"name":"side"}`]; !ok {
+		t.Errorf("injector does not own the sidecar: %v", inj)
 	}
 }
