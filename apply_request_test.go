@@ -279,3 +279,8 @@ func TestDefaultFieldManagerIsChecked(t *testing.T) {
 		}
 	}
 }
+
+// The options Apply and ApplyStatus take; a change that drops one does not
+// compile.
+var _ = []kobj.ApplyOption{kobj.WithClient(nil), kobj.Named("n"), kobj.InNamespace("ns"), kobj.DryRun(),
+	kobj.FieldManager("m"), kobj.FieldValidation("Strict"), kobj.Force()}
