@@ -25,6 +25,8 @@ func TestOptionsAVerbCannotTakeDoNotCompile(t *testing.T) {
 		{`o.Create(ctx, kobj.RetryOnConflict())`, "kobj.RetryOnConflictOption does not implement kobj.CreateOption"},
 		{`o.Edit(ctx, nil, kobj.Limit(1))`, "kobj.Limit does not implement kobj.EditOption"},
 		{`o.Call(ctx, "x", nil, kobj.DryRun())`, "kobj.DryRunOption does not implement kobj.CallOption"},
+		{`o.Update(ctx, kobj.Force())`, "kobj.ForceOption does not implement kobj.UpdateOption"},
+		{`o.Apply(ctx, kobj.Limit(1))`, "kobj.Limit does not implement kobj.ApplyOption"},
 	}
 	var src strings.Builder
 	src.WriteString("package main\n\nimport (\n\t\"context\"\n\n\t\"github.com/kobj-dev/kobj\"\n)\n\nfunc main() {\n\tctx := context.Background()\n\to := kobj.New(\"v1\", \"ConfigMap\")\n")
