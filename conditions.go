@@ -269,9 +269,9 @@ func jsonPathVerdict(jp *jsonpath.JSONPath, expr string, o *Object, value []stri
 	return verdict{met: strings.TrimSpace(got) == strings.TrimSpace(value[0]), seen: seen}
 }
 
-// Exists holds when the object exists. Given alone, or within AnyOf or
-// AllOf, it makes Wait wait for an object that does not exist yet instead
-// of failing at once.
+// Exists holds when the object exists. Among Wait's conditions, or within
+// AnyOf or AllOf, it makes Wait wait for an object that does not exist
+// yet instead of failing at once.
 func Exists() Condition {
 	return Condition{
 		desc: "Exists()",

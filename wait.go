@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,10 +28,11 @@ type eventSource interface {
 // version and returns it. The conditions are evaluated once the current
 // state is known and again on every change.
 //
-// When the object does not exist at the start, Gone() holds at once,
-// Exists() (alone or within AnyOf or AllOf) waits for it, and any other
-// condition fails at once with an error for which apierrors.IsNotFound is
-// true.
+// When the object does not exist at the start, Gone() holds at once; with
+// Exists() among conds (or within one of them, by AnyOf or AllOf) Wait
+// waits for the object to be created, then for the other conditions;
+// otherwise it fails at once with an error for which apierrors.IsNotFound
+// is true.
 //
 // It fails when ctx ends first, with an error that wraps ctx.Err() (so
 // errors.Is(err, context.DeadlineExceeded) holds after a deadline) and
@@ -156,25 +158,19 @@ func (w *waiter) evaluate() (bool, error) {
 	if allMet {
 		return true, nil
 	}
-	if first && w.cur == nil {
-		if needy := w.unmetNames(func(c Condition) bool { return !c.waitsForCreation }); len(needy) > 0 {
-			return false, fmt.Errorf("%s cannot hold: %w (add Exists() to wait for its creation)",
-				strings.Join(needy, ", "), w.notFound())
+	// The conditions together are an AllOf: with Exists() among them, or
+	// within one of them, a missing object is waited for.
+	if first && w.cur == nil && !slices.ContainsFunc(w.conds, func(c Condition) bool { return c.waitsForCreation }) {
+		var needy []string
+		for i, v := range w.verdicts {
+			if !v.met {
+				needy = append(needy, w.conds[i].String())
+			}
 		}
+		return false, fmt.Errorf("%s cannot hold: %w (add Exists() to wait for its creation)",
+			strings.Join(needy, ", "), w.notFound())
 	}
 	return false, nil
-}
-
-// unmetNames names the conditions of the last evaluation that did not
-// hold and that keep says to name.
-func (w *waiter) unmetNames(keep func(Condition) bool) []string {
-	var names []string
-	for i, v := range w.verdicts {
-		if !v.met && keep(w.conds[i]) {
-			names = append(names, w.conds[i].String())
-		}
-	}
-	return names
 }
 
 // notFound is the error of an object missing at the start, in the

@@ -109,7 +109,8 @@ func TestWaitOnMissingObjectAtStart(t *testing.T) {
 		{"Exists waits", []Condition{Exists()}, false, false},
 		{"AnyOf with Exists waits", []Condition{AnyOf(Exists(), ConditionTrue("Ready"))}, false, false},
 		{"AllOf with Exists waits", []Condition{AllOf(Exists(), ConditionTrue("Ready"))}, false, false},
-		{"Exists beside another condition still fails", []Condition{Exists(), ConditionTrue("Ready")}, true, false},
+		{"Exists beside another condition waits", []Condition{Exists(), ConditionTrue("Ready")}, false, false},
+		{"two conditions without Exists fail", []Condition{ConditionTrue("Ready"), PathEquals("data.k", "v")}, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
