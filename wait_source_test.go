@@ -79,6 +79,17 @@ func TestWaitFollowsTheServerBetweenReads(t *testing.T) {
 			if o.UID() == "" {
 				t.Error("o was not refreshed from the server")
 			}
+			// The interim source costs one GET of the object per read,
+			// and nothing else: the change came at the third read.
+			reqs := f.requests()
+			for _, r := range reqs {
+				if r.Method != http.MethodGet || r.Path != waitedPath {
+					t.Errorf("unexpected request %s %s", r.Method, r.Path)
+				}
+			}
+			if len(reqs) < 3 || len(reqs) > 4 {
+				t.Errorf("%d reads of the object, want 3 (4 when the third failed)", len(reqs))
+			}
 		})
 	}
 }
