@@ -160,14 +160,16 @@ func IgnoreObservedGeneration(c Condition) Condition {
 // fails the wait with an error.
 func PathEquals(path string, v any) Condition {
 	want, wantErr := jsonValue(v, path)
+	if wantErr != nil {
+		wantErr = &PathError{Path: path, Err: wantErr}
+	} else if _, err := parsePath(path); err != nil {
+		wantErr = err
+	}
 	return Condition{
 		desc: fmt.Sprintf("PathEquals(%q, %s)", path, showValue(v)),
 		eval: func(s observed, _ evalMode) verdict {
 			if wantErr != nil {
-				return verdict{err: &PathError{Path: path, Err: wantErr}}
-			}
-			if _, err := parsePath(path); err != nil {
-				return verdict{err: err}
+				return verdict{err: wantErr}
 			}
 			if s.obj == nil {
 				return verdict{seen: absentText}
