@@ -1,0 +1,183 @@
+package kobj
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+const jobYAML = `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: j, uid: u1, generation: 3}
+spec: {parallelism: 2}
+status:
+  observedGeneration: 3
+  phase: Running
+  startTime: "2026-01-01T00:00:00Z"
+  labels: {a: b}
+  conditions:
+  - {type: Complete, status: "False"}
+  - {type: Failed, status: "True", reason: BackoffLimitExceeded}
+`
+
+const crYAML = `
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w, uid: u1, generation: 2}
+status:
+  observedGeneration: 1
+  conditions:
+  - {type: Synced, status: "True"}
+  - {type: Ready, status: "True", observedGeneration: 1}
+  - {type: Healthy, status: "True", observedGeneration: 2}
+`
+
+func TestConditionsEvaluateOneObservedState(t *testing.T) {
+	job := func(t *testing.T) observed { return observed{obj: mustYAML(t, jobYAML), uid: "u1"} }
+	cr := func(t *testing.T) observed { return observed{obj: mustYAML(t, crYAML), uid: "u1"} }
+	absent := func(*testing.T) observed { return observed{uid: "u1"} }
+	replaced := func(t *testing.T) observed {
+		o := mustYAML(t, jobYAML)
+		o.u.SetUID("u2")
+		return observed{obj: o, uid: "u1"}
+	}
+	terminating := func(t *testing.T) observed {
+		o := mustYAML(t, `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, uid: u1, deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: [test/hold]}`)
+		return observed{obj: o, uid: "u1"}
+	}
+	tests := []struct {
+		name     string
+		cond     Condition
+		state    func(*testing.T) observed
+		met      bool
+		failed   bool   // the error wraps ErrConditionFailed
+		errText  string // an error other than a failure, containing this
+		seenText string // the description of what was seen contains this
+	}{
+		{"ConditionTrue met", ConditionTrue("Failed"), job, true, false, "", `Failed is "True" (reason BackoffLimitExceeded)`},
+		{"ConditionTrue case-folded", ConditionTrue("failed"), job, true, false, "", ""},
+		{"ConditionTrue unmet", ConditionTrue("Complete"), job, false, false, "", `Complete is "False"`},
+		{"ConditionTrue missing", ConditionTrue("Suspended"), job, false, false, "", "no condition Suspended"},
+		{"ConditionTrue absent", ConditionTrue("Complete"), absent, false, false, "", absentText},
+		{"ConditionIs status case-folded", ConditionIs("Complete", "false"), job, true, false, "", ""},
+		{"stale by status.observedGeneration", ConditionTrue("Synced"), cr, false, false, "", "observedGeneration 1 is older than generation 2"},
+		{"stale by the condition's observedGeneration", ConditionTrue("Ready"), cr, false, false, "", "observedGeneration 1 is older"},
+		{"the condition's observedGeneration wins", ConditionTrue("Healthy"), cr, true, false, "", ""},
+		{"IgnoreObservedGeneration opts out", IgnoreObservedGeneration(ConditionTrue("Ready")), cr, true, false, "", ""},
+		{"IgnoreObservedGeneration reaches inside AllOf", IgnoreObservedGeneration(AllOf(ConditionTrue("Ready"), ConditionTrue("Synced"))), cr, true, false, "", ""},
+		{"PathEquals number as JSON", PathEquals("spec.parallelism", 2.0), job, true, false, "", ""},
+		{"PathEquals string", PathEquals("status.phase", "Running"), job, true, false, "", `status.phase is "Running"`},
+		{"PathEquals map", PathEquals("status.labels", map[string]string{"a": "b"}), job, true, false, "", ""},
+		{"PathEquals differs", PathEquals("status.phase", "Done"), job, false, false, "", `status.phase is "Running"`},
+		{"PathEquals missing equals nil", PathEquals("status.nothing", nil), job, true, false, "", ""},
+		{"PathEquals missing", PathEquals("status.nothing", 1), job, false, false, "", "no value at status.nothing"},
+		{"PathEquals bad path", PathEquals("status..x", 1), job, false, false, "path", ""},
+		{"PathEquals value without JSON form", PathEquals("status.phase", func() {}), job, false, false, "path", ""},
+		{"JSONPath with value", JSONPath("{.status.phase}", "Running"), job, true, false, "", ""},
+		{"JSONPath relaxed, value trimmed", JSONPath("status.phase", " Running "), job, true, false, "", ""},
+		{"JSONPath filter", JSONPath(`{.status.conditions[?(@.type=="Failed")].status}`, "True"), job, true, false, "", ""},
+		{"JSONPath number printed with %v", JSONPath(".spec.parallelism", "2"), job, true, false, "", ""},
+		{"JSONPath differs", JSONPath(".status.phase", "Done"), job, false, false, "", `is "Running"`},
+		{"JSONPath any value", JSONPath(".status.startTime"), job, true, false, "", ""},
+		{"JSONPath missing key", JSONPath(".status.nothing"), job, false, false, "", "no value"},
+		{"JSONPath several values", JSONPath(".status.conditions[*].type"), job, false, false, "more than one value", ""},
+		{"JSONPath a map", JSONPath(".status.labels", "x"), job, false, false, "map or a list", ""},
+		{"JSONPath does not parse", JSONPath("{.status[}", "x"), job, false, false, "JSONPath", ""},
+		{"JSONPath two values", JSONPath(".status.phase", "a", "b"), job, false, false, "at most one value", ""},
+		{"Exists present", Exists(), job, true, false, "", ""},
+		{"Exists absent", Exists(), absent, false, false, "", absentText},
+		{"Gone absent", Gone(), absent, true, false, "", ""},
+		{"Gone replaced by a new UID", Gone(), replaced, true, false, "", "replaced"},
+		{"Gone present", Gone(), job, false, false, "", "the object exists"},
+		{"Gone terminating", Gone(), terminating, false, false, "", "terminating, held by finalizers test/hold"},
+		{"Ready on a Failed object fails", Ready(), job, false, true, "", "readiness Failed"},
+		{"Ready on a Current object", Ready(), currentConfigMap, true, false, "", ""},
+		{"Ready absent", Ready(), absent, false, false, "", "NotFound"},
+		{"Func true", Func(func(o *Object) (bool, error) { return o.Name() == "j", nil }), job, true, false, "", ""},
+		{"Func error", Func(func(*Object) (bool, error) { return false, errors.New("boom") }), job, false, false, "boom", ""},
+		{"Func not called when absent", Func(func(*Object) (bool, error) { panic("called") }), absent, false, false, "", absentText},
+		{"AnyOf one", AnyOf(ConditionTrue("Complete"), ConditionTrue("Failed")), job, true, false, "", ""},
+		{"AnyOf none", AnyOf(ConditionTrue("Complete"), ConditionTrue("Suspended")), job, false, false, "", "no condition Suspended"},
+		{"AnyOf holds despite a failing branch", AnyOf(Ready(), ConditionTrue("Failed")), job, true, false, "", ""},
+		{"AnyOf empty never holds", AnyOf(), job, false, false, "", ""},
+		{"AllOf all", AllOf(Exists(), ConditionTrue("Failed")), job, true, false, "", ""},
+		{"AllOf one short", AllOf(Exists(), ConditionTrue("Complete")), job, false, false, "", `Complete is "False"`},
+		{"AllOf with a failing branch fails", AllOf(Exists(), Ready()), job, false, true, "", ""},
+		{"FailWhen holding fails", FailWhen(ConditionTrue("Failed")), job, false, true, "", ""},
+		{"FailWhen not holding is met", FailWhen(ConditionTrue("Complete")), job, true, false, "", ""},
+		{"zero Condition", Condition{}, job, false, false, "zero Condition", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := tt.cond.evaluate(tt.state(t), evalMode{})
+			if v.met != tt.met {
+				t.Errorf("met = %t, want %t (seen %q, err %v)", v.met, tt.met, v.seen, v.err)
+			}
+			switch {
+			case tt.failed:
+				if !errors.Is(v.err, ErrConditionFailed) {
+					t.Errorf("err = %v, want one wrapping ErrConditionFailed", v.err)
+				}
+			case tt.errText != "":
+				if v.err == nil || errors.Is(v.err, ErrConditionFailed) || !strings.Contains(v.err.Error(), tt.errText) {
+					t.Errorf("err = %v, want an error containing %q", v.err, tt.errText)
+				}
+			case v.err != nil:
+				t.Errorf("unexpected err %v", v.err)
+			}
+			if !strings.Contains(v.seen, tt.seenText) {
+				t.Errorf("seen = %q, want it to contain %q", v.seen, tt.seenText)
+			}
+		})
+	}
+}
+
+// currentConfigMap is a state whose readiness is Current.
+func currentConfigMap(t *testing.T) observed {
+	return observed{obj: mustYAML(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, uid: u1}\n"), uid: "u1"}
+}
+
+func TestConditionStringsNameTheConstructors(t *testing.T) {
+	tests := []struct {
+		cond Condition
+		want string
+	}{
+		{ConditionTrue("Established"), `ConditionTrue("Established")`},
+		{ConditionIs("Ready", "False"), `ConditionIs("Ready", "False")`},
+		{PathEquals("status.phase", "Running"), `PathEquals("status.phase", "Running")`},
+		{JSONPath(".status.phase", "Running"), `JSONPath(".status.phase", "Running")`},
+		{AnyOf(Gone(), Ready()), `AnyOf(Gone(), Ready())`},
+		{FailWhen(Exists()), `FailWhen(Exists())`},
+		{IgnoreObservedGeneration(ConditionTrue("Ready")), `IgnoreObservedGeneration(ConditionTrue("Ready"))`},
+		{Condition{}, `Condition{}`},
+	}
+	for _, tt := range tests {
+		if got := tt.cond.String(); got != tt.want {
+			t.Errorf("String() = %s, want %s", got, tt.want)
+		}
+	}
+}
+
+func TestOnlyExistsMakesAMissingObjectWorthWaitingFor(t *testing.T) {
+	tests := []struct {
+		cond Condition
+		want bool
+	}{
+		{Exists(), true},
+		{AnyOf(ConditionTrue("Ready"), Exists()), true},
+		{AllOf(Exists(), ConditionTrue("Ready")), true},
+		{IgnoreObservedGeneration(AllOf(Exists(), ConditionTrue("Ready"))), true},
+		{ConditionTrue("Ready"), false},
+		{Gone(), false},
+		{FailWhen(Exists()), false},
+	}
+	for _, tt := range tests {
+		if tt.cond.waitsForCreation != tt.want {
+			t.Errorf("%s: waitsForCreation = %t, want %t", tt.cond, tt.cond.waitsForCreation, tt.want)
+		}
+	}
+}
