@@ -295,3 +295,39 @@ spec:
 		t.Errorf("Wait Complete with FailWhen(Failed): %v, want ErrConditionFailed", err)
 	}
 }
+
+func TestWaitReadyFailsOnACRDWhoseNamesClash(t *testing.T) {
+	c := newClient(t)
+	group := "clash" + suffix() + ".example.com"
+	ctx := testContext(t, time.Minute)
+	first := load(t, crdYAML(group, "Namespaced")).SetClient(c)
+	if _, err := first.Create(ctx); err != nil {
+		t.Fatalf("Create CRD: %v", err)
+	}
+	// Same group, same kind Widget, another plural: the apiserver's naming
+	// controller (real, not played) refuses the second one's names.
+	second := load(t, strings.ReplaceAll(crdYAML(group, "Namespaced"), "widgets", "gadgets")).SetClient(c)
+	if err := second.Set("spec.names.singular", "gadget"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := second.Create(ctx); err != nil {
+		t.Fatalf("Create the clashing CRD: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for _, name := range []string{"widgets." + group, "gadgets." + group} {
+			_, _ = kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Delete(ctx, kobj.Named(name), kobj.WithClient(c))
+		}
+	})
+	if _, err := first.Wait(ctx, kobj.Ready()); err != nil {
+		t.Fatalf("Wait Ready on the first CRD: %v", err)
+	}
+	_, err := second.Wait(ctx, kobj.Ready())
+	if !errors.Is(err, kobj.ErrConditionFailed) || ctx.Err() != nil {
+		t.Fatalf("Wait Ready on the clashing CRD: %v, want ErrConditionFailed before the deadline", err)
+	}
+	if r := second.Readiness(); r.State != kobj.Failed {
+		t.Errorf("Readiness of the clashing CRD = %v, want Failed", r)
+	}
+}
