@@ -19,6 +19,7 @@ import (
 //   - [DeleteOption]: [Object.Delete]
 //   - [EditOption]: [Object.Edit]
 //   - [CallOption]: [Client.Call], [Object.Call] and their async forms
+//   - [WatchOption]: [Object.Watch]
 
 // CreateOption is an option that [Object.Create] takes.
 type CreateOption interface{ applyToCreate(*callOptions) }
@@ -39,6 +40,9 @@ type EditOption interface{ applyToEdit(*callOptions) }
 // CallOption is an option that the calls by operation name take.
 type CallOption interface{ applyToCall(*callOptions) }
 
+// WatchOption is an option that [Object.Watch] takes.
+type WatchOption interface{ applyToWatch(*callOptions) }
+
 // callOptions gathers the options of one call.
 type callOptions struct {
 	client          *Client
@@ -58,7 +62,8 @@ type callOptions struct {
 	rollback        bool
 	retryOnConflict bool
 	patchType       types.PatchType
-	err             error // the first option that is invalid in itself
+	resumeFrom      string // FromResourceVersion: a watch's checkpoint
+	err             error  // the first option that is invalid in itself
 }
 
 // fail records the first invalid option.
@@ -94,6 +99,7 @@ func (o WithClientOption) applyToUpdate(co *callOptions) { o.apply(co) }
 func (o WithClientOption) applyToDelete(co *callOptions) { o.apply(co) }
 func (o WithClientOption) applyToEdit(co *callOptions)   { o.apply(co) }
 func (o WithClientOption) applyToCall(co *callOptions)   { o.apply(co) }
+func (o WithClientOption) applyToWatch(co *callOptions)  { o.apply(co) }
 
 // Named gives the object's name for a call; it must agree with
 // metadata.name when both are set. Create, Read, Update, Delete and Edit
@@ -118,14 +124,16 @@ func (n InNamespace) applyToRead(co *callOptions)   { n.apply(co) }
 func (n InNamespace) applyToUpdate(co *callOptions) { n.apply(co) }
 func (n InNamespace) applyToDelete(co *callOptions) { n.apply(co) }
 func (n InNamespace) applyToEdit(co *callOptions)   { n.apply(co) }
+func (n InNamespace) applyToWatch(co *callOptions)  { n.apply(co) }
 
 // AllNamespacesOption is what [AllNamespaces] returns; see there.
 type AllNamespacesOption struct{}
 
-// AllNamespaces makes the Read of a list span every namespace.
+// AllNamespaces makes the Read or Watch of a list span every namespace.
 func AllNamespaces() AllNamespacesOption { return AllNamespacesOption{} }
 
-func (AllNamespacesOption) applyToRead(co *callOptions) { co.allNamespaces = true }
+func (AllNamespacesOption) applyToRead(co *callOptions)  { co.allNamespaces = true }
+func (AllNamespacesOption) applyToWatch(co *callOptions) { co.allNamespaces = true }
 
 // DryRunOption is what [DryRun] returns; see there.
 type DryRunOption struct{}
@@ -216,16 +224,35 @@ func (p Preconditions) applyToDelete(co *callOptions) {
 	co.preconditions = pre
 }
 
-// LabelSelector filters the Read of a list, as kubectl -l does.
+// LabelSelector filters the Read or Watch of a list, as kubectl -l does.
 type LabelSelector string
 
-func (s LabelSelector) applyToRead(co *callOptions) { co.labelSelector = string(s) }
+func (s LabelSelector) applyToRead(co *callOptions)  { co.labelSelector = string(s) }
+func (s LabelSelector) applyToWatch(co *callOptions) { co.labelSelector = string(s) }
 
-// FieldSelector filters the Read of a list, as kubectl --field-selector
-// does.
+// FieldSelector filters the Read or Watch of a list, as kubectl
+// --field-selector does.
 type FieldSelector string
 
-func (s FieldSelector) applyToRead(co *callOptions) { co.fieldSelector = string(s) }
+func (s FieldSelector) applyToRead(co *callOptions)  { co.fieldSelector = string(s) }
+func (s FieldSelector) applyToWatch(co *callOptions) { co.fieldSelector = string(s) }
+
+// FromResourceVersion makes Watch resume from a checkpoint, a
+// resourceVersion that an earlier watch gave ([Watcher.ResourceVersion] or
+// [WatchEvent].ResourceVersion): it sends only what changed after it,
+// without the initial Resync ... Synced. When the server no longer has
+// that version (410 Gone), the watch lists instead, between Resync and
+// Synced. "" and "0" are errors before any request: they are not
+// checkpoints.
+type FromResourceVersion string
+
+func (v FromResourceVersion) applyToWatch(co *callOptions) {
+	if v == "" || v == "0" {
+		co.fail("FromResourceVersion(%q): not a checkpoint; omit the option to start with the current state", string(v))
+		return
+	}
+	co.resumeFrom = string(v)
+}
 
 // Limit sets the page size of the Read of a list; every page is still
 // read. A negative limit is an error before any request.
