@@ -80,6 +80,12 @@ func (s *watchSource) ListWithContext(ctx context.Context, opts metav1.ListOptio
 // WatchWithContext opens a watch.
 func (s *watchSource) WatchWithContext(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 	w, err := s.ri.Watch(ctx, s.filter(opts))
+	if opts.SendInitialEvents != nil && *opts.SendInitialEvents {
+		// A server that refuses watch-list (too old, or its gate off)
+		// gets a list instead: the reflector falls back, and the list's
+		// errors tell.
+		return w, err
+	}
 	return w, s.check(ctx, err)
 }
 

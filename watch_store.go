@@ -53,6 +53,8 @@ func watchKey(u *unstructured.Unstructured) string {
 }
 
 // event makes the event of one object and remembers the object's JSON.
+// A live event's checkpoint is the object's resourceVersion; an initial
+// one's is rv, the checkpoint from before the list.
 func (s *watchStore) event(t EventType, obj any, initial bool, rv string) (*WatchEvent, error) {
 	u, ok := obj.(*unstructured.Unstructured)
 	if !ok {
@@ -67,7 +69,7 @@ func (s *watchStore) event(t EventType, obj any, initial bool, rv string) (*Watc
 	} else {
 		s.known[watchKey(u)] = body
 	}
-	if rv == "" {
+	if !initial {
 		rv = u.GetResourceVersion()
 	}
 	return &WatchEvent{Type: t, Object: fromServer(u.Object, body, s.c), Initial: initial, ResourceVersion: rv}, nil
