@@ -265,4 +265,3 @@ func TestWatchRefusesBadOptions(t *testing.T) {
 		})
 	}
 }
-
