@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"sync"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
@@ -28,6 +29,10 @@ import (
 // while and the reflector resumes (or relists) once the consumer reads
 // again. Memory stays bounded by this queue and one watch's decoder.
 const queueSize = 100
+
+// resumeBrokenStreamsFor is how long broken watch streams are resumed
+// rather than relisted (see startWatch).
+const resumeBrokenStreamsFor = 30 * time.Second
 
 // Watcher follows the objects of one kind, or one object, as they change.
 // Make one with [Object.Watch]; read its events with Events or All; end
@@ -138,6 +143,12 @@ func startWatch(ctx context.Context, t *target, src *watchSource, resumeFrom str
 	expected.SetKind(t.info.Kind)
 	r := cache.NewReflectorWithOptions(src, expected, store, cache.ReflectorOptions{
 		Name: "kobj watch " + t.path(false), TypeDescription: t.info.APIVersion() + " " + t.info.Kind})
+	// A stream that breaks (a dead connection caught by the transport's
+	// HTTP/2 health check, say) ends with an internal error; by default the
+	// reflector relists then. Watching again from the last resourceVersion
+	// loses nothing and costs no list; a stream that keeps breaking for
+	// this long is relisted after all.
+	r.MaxInternalErrorRetryDuration = resumeBrokenStreamsFor
 	var reflecting sync.WaitGroup
 	reflecting.Go(func() {
 		defer close(queue)
