@@ -277,3 +277,42 @@ func TestWatchesDoNotTakeInFlightSlots(t *testing.T) {
 		t.Fatalf("Delete beside 20 watches: %v", err)
 	}
 }
+
+// Deleting the CRD of a watched kind ends the watch with an
+// UnknownKindError, after the Deleted events of its objects.
+func TestWatchEndsWhenTheKindIsGone(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, 2*time.Minute)
+	c := newClient(t)
+	group := "watch" + suffix() + ".example.com"
+	createCRD(t, c, group, "Cluster")
+	wid := kobj.New(group+"/v1", "Widget").SetName("w1").SetClient(c)
+	if _, err := wid.Create(ctx); err != nil {
+		t.Fatalf("Create Widget: %v", err)
+	}
+	w, err := kobj.New(group+"/v1", "WidgetList").Watch(ctx, kobj.WithClient(c))
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	defer w.Stop()
+	if got, _ := initialState(ctx, t, w); !sameStrings(got, []string{"/w1"}) {
+		t.Fatalf("initial state = %v, want [/w1]", got)
+	}
+	if _, err := kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Delete(ctx, kobj.Named("widgets."+group), kobj.WithClient(c)); err != nil {
+		t.Fatalf("Delete CRD: %v", err)
+	}
+	var events []string
+	for ev, err := range w.All() {
+		if err != nil {
+			if !isUnknownKind(err) {
+				t.Fatalf("the watch ended with %v, want an UnknownKindError", err)
+			}
+			break
+		}
+		events = append(events, string(ev.Type))
+	}
+	if !isUnknownKind(w.Err()) {
+		t.Fatalf("Err() = %v, want an UnknownKindError", w.Err())
+	}
+	t.Logf("events before the end: %v", events)
+}
