@@ -40,7 +40,6 @@ const resumeBrokenStreamsFor = 30 * time.Second
 type Watcher struct {
 	events chan WatchEvent
 	stop   context.CancelFunc // ends everything
-	fail   context.CancelFunc // ends the reflector, after a terminal error
 	parent context.Context
 	done   chan struct{} // closed when every goroutine of the watcher has ended
 
@@ -127,7 +126,7 @@ func (o *Object) Watch(ctx context.Context, opts ...WatchOption) (_ *Watcher, er
 func startWatch(ctx context.Context, t *target, src *watchSource, resumeFrom string) *Watcher {
 	stopCtx, stop := context.WithCancel(ctx)
 	runCtx, fail := context.WithCancel(stopCtx)
-	w := &Watcher{events: make(chan WatchEvent), stop: stop, fail: fail, parent: ctx,
+	w := &Watcher{events: make(chan WatchEvent), stop: stop, parent: ctx,
 		done: make(chan struct{}), rv: resumeFrom}
 	queue := make(chan watchItem, queueSize)
 	store := newWatchStore(runCtx, t.c, queue, resumeFrom != "")
