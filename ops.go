@@ -175,13 +175,17 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	if err != nil {
 		return nil, err
 	}
+	if op.Streaming && strings.HasPrefix(op.Action, "watch") {
+		return nil, fmt.Errorf("%s is a watch, which Call cannot return: use Watch on the object or its list kind (kobj.New(apiVersion, \"FooList\").Watch), which also resumes after disconnects and 410 Gone", op.ID)
+	}
 	if op.Streaming {
 		return nil, fmt.Errorf("streaming operations (%s) are not supported yet", op.Action)
 	}
-	for _, flag := range []string{"watch", "follow"} {
-		if v, ok := args[flag]; ok && v == true {
-			return nil, fmt.Errorf("%s=true streams its answer, which is not supported yet", flag)
-		}
+	if v, ok := args["watch"]; ok && v == true {
+		return nil, fmt.Errorf("watch=true streams events, which Call cannot return: use Watch on the object or its list kind (kobj.New(apiVersion, \"FooList\").Watch), which also resumes after disconnects and 410 Gone")
+	}
+	if v, ok := args["follow"]; ok && v == true {
+		return nil, fmt.Errorf("follow=true streams its answer, which is not supported yet")
 	}
 	values := map[string]string{}
 	for k, v := range args {

@@ -149,7 +149,7 @@ func TestCallRejectsBadArgumentsBeforeAnyRequest(t *testing.T) {
 		}, `namespace "b" given in args, but metadata.namespace is "a"`, nil},
 		{"watch", func(c *Client) (*Response, error) {
 			return c.Call(context.Background(), "listCoreV1NamespacedPod", Args{"namespace": "ns", "watch": true})
-		}, "not supported yet", nil},
+		}, "use Watch", nil},
 		{"follow", func(c *Client) (*Response, error) {
 			return c.Call(context.Background(), "readCoreV1NamespacedPodLog", Args{"namespace": "ns", "name": "p", "follow": true})
 		}, "not supported yet", nil},

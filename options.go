@@ -20,6 +20,7 @@ import (
 //   - [EditOption]: [Object.Edit]
 //   - [CallOption]: [Client.Call], [Object.Call] and their async forms
 //   - [ApplyOption]: [Object.Apply] and [Object.ApplyStatus]
+//   - [WatchOption]: [Object.Watch]
 
 // CreateOption is an option that [Object.Create] takes.
 type CreateOption interface{ applyToCreate(*callOptions) }
@@ -44,6 +45,9 @@ type CallOption interface{ applyToCall(*callOptions) }
 // take.
 type ApplyOption interface{ applyToApply(*callOptions) }
 
+// WatchOption is an option that [Object.Watch] takes.
+type WatchOption interface{ applyToWatch(*callOptions) }
+
 // callOptions gathers the options of one call.
 type callOptions struct {
 	client          *Client
@@ -63,8 +67,9 @@ type callOptions struct {
 	rollback        bool
 	retryOnConflict bool
 	patchType       types.PatchType
-	force           bool  // Apply: take fields other managers own
-	err             error // the first option that is invalid in itself
+	force           bool   // Apply: take fields other managers own
+	resumeFrom      string // FromResourceVersion: a watch's checkpoint
+	err             error  // the first option that is invalid in itself
 }
 
 // fail records the first invalid option.
@@ -101,6 +106,7 @@ func (o WithClientOption) applyToDelete(co *callOptions) { o.apply(co) }
 func (o WithClientOption) applyToEdit(co *callOptions)   { o.apply(co) }
 func (o WithClientOption) applyToCall(co *callOptions)   { o.apply(co) }
 func (o WithClientOption) applyToApply(co *callOptions)  { o.apply(co) }
+func (o WithClientOption) applyToWatch(co *callOptions)  { o.apply(co) }
 
 // Named gives the object's name for a call; it must agree with
 // metadata.name when both are set. Create, Read, Update, Delete, Edit and
@@ -128,14 +134,16 @@ func (n InNamespace) applyToUpdate(co *callOptions) { n.apply(co) }
 func (n InNamespace) applyToDelete(co *callOptions) { n.apply(co) }
 func (n InNamespace) applyToEdit(co *callOptions)   { n.apply(co) }
 func (n InNamespace) applyToApply(co *callOptions)  { n.apply(co) }
+func (n InNamespace) applyToWatch(co *callOptions)  { n.apply(co) }
 
 // AllNamespacesOption is what [AllNamespaces] returns; see there.
 type AllNamespacesOption struct{}
 
-// AllNamespaces makes the Read of a list span every namespace.
+// AllNamespaces makes the Read or Watch of a list span every namespace.
 func AllNamespaces() AllNamespacesOption { return AllNamespacesOption{} }
 
-func (AllNamespacesOption) applyToRead(co *callOptions) { co.allNamespaces = true }
+func (AllNamespacesOption) applyToRead(co *callOptions)  { co.allNamespaces = true }
+func (AllNamespacesOption) applyToWatch(co *callOptions) { co.allNamespaces = true }
 
 // DryRunOption is what [DryRun] returns; see there.
 type DryRunOption struct{}
@@ -247,16 +255,35 @@ func (p Preconditions) applyToDelete(co *callOptions) {
 	co.preconditions = pre
 }
 
-// LabelSelector filters the Read of a list, as kubectl -l does.
+// LabelSelector filters the Read or Watch of a list, as kubectl -l does.
 type LabelSelector string
 
-func (s LabelSelector) applyToRead(co *callOptions) { co.labelSelector = string(s) }
+func (s LabelSelector) applyToRead(co *callOptions)  { co.labelSelector = string(s) }
+func (s LabelSelector) applyToWatch(co *callOptions) { co.labelSelector = string(s) }
 
-// FieldSelector filters the Read of a list, as kubectl --field-selector
-// does.
+// FieldSelector filters the Read or Watch of a list, as kubectl
+// --field-selector does.
 type FieldSelector string
 
-func (s FieldSelector) applyToRead(co *callOptions) { co.fieldSelector = string(s) }
+func (s FieldSelector) applyToRead(co *callOptions)  { co.fieldSelector = string(s) }
+func (s FieldSelector) applyToWatch(co *callOptions) { co.fieldSelector = string(s) }
+
+// FromResourceVersion makes Watch resume from a checkpoint, a
+// resourceVersion that an earlier watch gave ([Watcher.ResourceVersion] or
+// [WatchEvent].ResourceVersion): it sends only what changed after it,
+// without the initial Resync ... Synced. When the server no longer has
+// that version (410 Gone), the watch lists instead, between Resync and
+// Synced. "" and "0" are errors before any request: they are not
+// checkpoints.
+type FromResourceVersion string
+
+func (v FromResourceVersion) applyToWatch(co *callOptions) {
+	if v == "" || v == "0" {
+		co.fail("FromResourceVersion(%q): not a checkpoint; omit the option to start with the current state", string(v))
+		return
+	}
+	co.resumeFrom = string(v)
+}
 
 // Limit sets the page size of the Read of a list; every page is still
 // read. A negative limit is an error before any request.

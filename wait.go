@@ -53,7 +53,10 @@ func (o *Object) Wait(ctx context.Context, conds ...Condition) (_ *Object, err e
 	if o.Name() == "" {
 		return o, errors.New("the object has no name: Wait follows one named object")
 	}
-	src, err := o.watchSelf(ctx)
+	// One watch of the object (a field selector on its name): the initial
+	// state, then each change, in one long request that survives
+	// disconnects and 410s; no polling.
+	src, err := o.Watch(ctx)
 	if err != nil {
 		return o, err
 	}

@@ -3,17 +3,12 @@ package kobj
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"net"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // fakeSource is an eventSource the test feeds by hand. Its channel is
@@ -367,55 +362,5 @@ func TestWaitRejectsBadCalls(t *testing.T) {
 				t.Fatalf("err = %v, want a kobj: Wait error containing %q", err, tt.want)
 			}
 		})
-	}
-}
-
-func TestPollingSourceTurnsReadsIntoEvents(t *testing.T) {
-	a, a2, b := cm(t, "u1", "1", ""), cm(t, "u1", "2", ""), cm(t, "u2", "3", "")
-	tests := []struct {
-		name          string
-		before, after *Object
-		want          []EventType
-	}{
-		{"still absent", nil, nil, nil},
-		{"created", nil, a, []EventType{Added}},
-		{"deleted", a, nil, []EventType{Deleted}},
-		{"unchanged", a, a, nil},
-		{"modified", a, a2, []EventType{Modified}},
-		{"replaced", a, b, []EventType{Deleted, Added}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got []EventType
-			for _, ev := range changes(tt.before, tt.after) {
-				got = append(got, ev.Type)
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("changes = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestPollingSourceRetriesOnlyTransientErrors(t *testing.T) {
-	gr := schema.GroupResource{Resource: "configmaps"}
-	tests := []struct {
-		err  error
-		want bool
-	}{
-		{apierrors.NewServiceUnavailable("busy"), true},
-		{apierrors.NewTooManyRequests("slow down", 1), true},
-		{apierrors.NewInternalError(errors.New("x")), true},
-		{fmt.Errorf("read: %w", io.ErrUnexpectedEOF), true},
-		{&net.OpError{Op: "dial", Err: errors.New("refused")}, true},
-		{apierrors.NewForbidden(gr, "c", errors.New("no")), false},
-		{apierrors.NewUnauthorized("who"), false},
-		{&UnknownKindError{APIVersion: "example.com/v1", Kind: "Widget"}, false},
-		{ErrNoClient, false},
-	}
-	for _, tt := range tests {
-		if got := transientReadError(tt.err); got != tt.want {
-			t.Errorf("transientReadError(%v) = %t, want %t", tt.err, got, tt.want)
-		}
 	}
 }

@@ -19,7 +19,11 @@ const (
 // Synced markers. Initial marks the Added events of a (re)list, which
 // report objects that already existed rather than new ones.
 // ResourceVersion is the watch's checkpoint after this event: a watch
-// started with FromResourceVersion(ResourceVersion) resumes after it.
+// started with FromResourceVersion(ResourceVersion) resumes after it. The
+// events between Resync and Synced carry the checkpoint from before the
+// list ("" at the start), since an object's own resourceVersion in a list
+// is no place to resume from; Synced carries the list's. A Deleted event
+// with Initial set reports an object that a relist no longer found.
 type WatchEvent struct {
 	Type            EventType
 	Object          *Object

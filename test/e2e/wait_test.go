@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -329,5 +330,48 @@ func TestWaitReadyFailsOnACRDWhoseNamesClash(t *testing.T) {
 	}
 	if r := second.Readiness(); r.State != kobj.Failed {
 		t.Errorf("Readiness of the clashing CRD = %v, want Failed", r)
+	}
+}
+
+// TestWaitFollowsOneWatchNotPolling counts the requests of a wait that
+// sees ten changes of the object: one watch of the object (with the
+// initial list or watch-list that starts it), however many changes, and
+// no GET of the object.
+func TestWaitFollowsOneWatchNotPolling(t *testing.T) {
+	ctx := testContext(t, time.Minute)
+	admin := newClient(t)
+	ns := newNamespace(t, admin)
+	c, log := newCountingClient(t)
+	cm := newConfigMap("counted", ns, map[string]any{"n": "0"}).SetClient(admin)
+	if _, err := cm.Create(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Warm the counting client's discovery, then count the wait alone.
+	if _, err := readFresh(ctx, c, "v1", "ConfigMap", ns, "counted"); err != nil {
+		t.Fatal(err)
+	}
+	log.Reset()
+	waited := kobj.New("v1", "ConfigMap").SetName("counted").SetNamespace(ns).SetClient(c)
+	done := waitAsync(ctx, waited, kobj.PathEquals("data.n", "10"))
+	for i := 1; i <= 10; i++ {
+		if _, err := cm.Edit(ctx, func(o *kobj.Object) error { return o.Set("data.n", strconv.Itoa(i)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	reqs := log.Requests()
+	t.Logf("a wait through 10 changes sent %d requests: %v", len(reqs), reqs)
+	for _, r := range reqs {
+		if strings.HasPrefix(r, "GET /api/v1/namespaces/"+ns+"/configmaps/counted") {
+			t.Errorf("the wait read the object by name (polling): %s", r)
+		}
+	}
+	if len(reqs) > 3 {
+		t.Errorf("a wait through 10 changes sent %d requests, want at most 3 (list or watch-list, then one watch): %v", len(reqs), reqs)
+	}
+	if v, _ := waited.GetString("data.n"); v != "10" {
+		t.Errorf("after the wait the object has data.n %q, want 10", v)
 	}
 }

@@ -1,0 +1,269 @@
+package kobj
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/tools/cache"
+)
+
+// Watching is client-go's Reflector (tools/cache) over a dynamic client:
+// it lists (or streams the initial state with watch-list), watches from
+// the list's resourceVersion, resumes from the last resourceVersion after
+// a disconnect or a server time-out (bookmarks on), relists after 410
+// Gone, and backs off with jitter. kobj adds what the reflector lacks:
+// a store that turns its calls into events with Resync/Synced markers
+// (watch_store.go), resuming from a caller's checkpoint, telling terminal
+// errors from transient ones, and a bounded hand-off to the consumer.
+
+// queueSize bounds the events waiting between the reflector and the
+// consumer. When the consumer stops reading, the queue fills and the
+// reflector blocks; the apiserver then closes the stalled watch after a
+// while and the reflector resumes (or relists) once the consumer reads
+// again. Memory stays bounded by this queue and one watch's decoder.
+const queueSize = 100
+
+// resumeBrokenStreamsFor is how long broken watch streams are resumed
+// rather than relisted (see startWatch).
+const resumeBrokenStreamsFor = 30 * time.Second
+
+// Watcher follows the objects of one kind, or one object, as they change.
+// Make one with [Object.Watch]; read its events with Events or All; end
+// it with Stop or its context. It is safe for concurrent use.
+type Watcher struct {
+	events chan WatchEvent
+	stop   context.CancelFunc // ends everything
+	parent context.Context
+	done   chan struct{} // closed when every goroutine of the watcher has ended
+
+	mu      sync.Mutex
+	err     error // terminal error
+	stopped bool
+	rv      string // checkpoint of the last event handed to the consumer
+}
+
+// watchItem is what the store hands to the pump: an event, or (event
+// nil) a new checkpoint from a bookmark.
+type watchItem struct {
+	event *WatchEvent
+	rv    string
+}
+
+// Watch starts following the server's objects. On a list kind
+// (ConfigMapList) it watches the collection: the namespace from
+// [InNamespace] or the client's default, every namespace with
+// [AllNamespaces], filtered by [LabelSelector] and [FieldSelector]. On any
+// other kind it watches o alone, by its name and namespace.
+//
+// The events start with the current state (Resync, one Added with
+// Initial set per object, Synced) and go on with the live changes, unless
+// [FromResourceVersion] resumes from a checkpoint. Disconnects, server
+// time-outs and 410 Gone are recovered without ending the watch (after a
+// 410, a new Resync ... Synced). The watch ends when ctx ends, on Stop, or
+// on a terminal error (the user may not list or watch the kind, the kind
+// is gone, a selector the server refuses); Err then says why.
+//
+// Watch fails before any request when the options are invalid, the kind
+// is unknown or cannot be listed and watched, or o names no object.
+func (o *Object) Watch(ctx context.Context, opts ...WatchOption) (_ *Watcher, err error) {
+	defer wrapCall(&err, callName("Watch", o))
+	co, err := gather(opts, WatchOption.applyToWatch)
+	if err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, errors.New("nil object")
+	}
+	c, err := clientFor(co, o)
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.isListKind(ctx, o.APIVersion(), o.Kind())
+	if err != nil {
+		return nil, err
+	}
+	if !list && (co.allNamespaces || co.labelSelector != "" || co.fieldSelector != "") {
+		return nil, fmt.Errorf("AllNamespaces, LabelSelector and FieldSelector apply to lists; %s is not a list kind", o.Kind())
+	}
+	if _, err := labels.Parse(co.labelSelector); err != nil {
+		return nil, fmt.Errorf("LabelSelector(%q): %w", co.labelSelector, err)
+	}
+	if _, err := fields.ParseSelector(co.fieldSelector); err != nil {
+		return nil, fmt.Errorf("FieldSelector(%q): %w", co.fieldSelector, err)
+	}
+	// "list" resolves the item kind of a list and, unlike "get", leaves
+	// the name to the caller.
+	t, err := o.resolve(ctx, "list", co, false)
+	if err != nil {
+		return nil, err
+	}
+	if !t.info.Has("watch") {
+		return nil, &UnsupportedError{APIVersion: t.info.APIVersion(), Kind: t.info.Kind, Verb: "watch", Verbs: t.info.Verbs}
+	}
+	fieldSelector := co.fieldSelector
+	if !list {
+		if o.Name() == "" {
+			return nil, errors.New("no name: set metadata.name, or watch the list kind")
+		}
+		fieldSelector = fields.OneTermEqualSelector("metadata.name", o.Name()).String()
+	}
+	src, err := newWatchSource(t, co.labelSelector, fieldSelector, co.resumeFrom)
+	if err != nil {
+		return nil, err
+	}
+	return startWatch(ctx, t, src, co.resumeFrom), nil
+}
+
+// startWatch runs a reflector over src and returns the watcher that
+// hands its events over.
+func startWatch(ctx context.Context, t *target, src *watchSource, resumeFrom string) *Watcher {
+	stopCtx, stop := context.WithCancel(ctx)
+	runCtx, fail := context.WithCancel(stopCtx)
+	w := &Watcher{events: make(chan WatchEvent), stop: stop, parent: ctx,
+		done: make(chan struct{}), rv: resumeFrom}
+	queue := make(chan watchItem, queueSize)
+	store := newWatchStore(runCtx, t.c, queue, resumeFrom != "")
+	// The reflector retries every error with backoff, and lets no error
+	// handler be set outside an informer; the source sees each error first
+	// and ends the watch on one that retrying cannot cure.
+	src.terminal = func(err error) {
+		w.setErr(err)
+		fail()
+	}
+	expected := &unstructured.Unstructured{}
+	expected.SetAPIVersion(t.info.APIVersion())
+	expected.SetKind(t.info.Kind)
+	r := cache.NewReflectorWithOptions(src, expected, store, cache.ReflectorOptions{
+		Name: "kobj watch " + t.path(false), TypeDescription: t.info.APIVersion() + " " + t.info.Kind})
+	// A stream that breaks (a dead connection caught by the transport's
+	// HTTP/2 health check, say) ends with an internal error; by default the
+	// reflector relists then. Watching again from the last resourceVersion
+	// loses nothing and costs no list; a stream that keeps breaking for
+	// this long is relisted after all.
+	r.MaxInternalErrorRetryDuration = resumeBrokenStreamsFor
+	var reflecting sync.WaitGroup
+	reflecting.Go(func() {
+		defer close(queue)
+		r.RunWithContext(runCtx)
+	})
+	go func() {
+		defer close(w.done)
+		defer reflecting.Wait()
+		defer close(w.events)
+		w.pump(stopCtx, queue)
+	}()
+	return w
+}
+
+// pump hands the store's events to the consumer one by one, moving the
+// checkpoint only once an event has been taken, so that ResourceVersion
+// is never ahead of what the consumer has received.
+func (w *Watcher) pump(ctx context.Context, queue <-chan watchItem) {
+	for item := range queue {
+		if item.event == nil {
+			w.setRV(item.rv)
+			continue
+		}
+		select {
+		case w.events <- *item.event:
+			w.setRV(item.event.ResourceVersion)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (w *Watcher) setRV(rv string) {
+	if rv == "" {
+		return
+	}
+	w.mu.Lock()
+	w.rv = rv
+	w.mu.Unlock()
+}
+
+func (w *Watcher) setErr(err error) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+	}
+	w.mu.Unlock()
+}
+
+// Events returns the channel of events. It is closed when the watch ends;
+// Err then says why. The channel is unbuffered: a consumer that stops
+// reading holds the watch back (see Watch), it never makes memory grow.
+func (w *Watcher) Events() <-chan WatchEvent { return w.events }
+
+// All returns the events as an iterator for a range loop. When the watch
+// ends for another reason than Stop, the last pair carries the error
+// (Err). Leaving the loop early stops the watcher.
+func (w *Watcher) All() iter.Seq2[WatchEvent, error] {
+	return func(yield func(WatchEvent, error) bool) {
+		for ev := range w.events {
+			if !yield(ev, nil) {
+				w.Stop()
+				return
+			}
+		}
+		<-w.done
+		if err := w.Err(); err != nil {
+			yield(WatchEvent{}, err)
+		}
+	}
+}
+
+// Err returns why the watch ended: nil while it runs and after Stop, the
+// context's error when its context ended, else the terminal error (an
+// *apierrors.StatusError for 403, an *UnknownKindError when the kind is
+// gone).
+func (w *Watcher) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	if w.stopped {
+		return nil
+	}
+	select {
+	case <-w.done:
+		return w.parent.Err()
+	default:
+		return nil
+	}
+}
+
+// ResourceVersion returns the watch's checkpoint: the resourceVersion
+// after the last event received from Events or All, moved on by the
+// server's bookmarks. It may lag the last event by one, never run ahead
+// of it. A later Watch with FromResourceVersion(rv) resumes from it. It is
+// "" until the first checkpoint.
+func (w *Watcher) ResourceVersion() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.rv
+}
+
+// Stop ends the watch, closes the channel of events, and returns once
+// every goroutine of the watcher has ended. Err is then nil, unless the
+// watch had already ended for another reason. Stop may be called more
+// than once.
+func (w *Watcher) Stop() {
+	w.mu.Lock()
+	select {
+	case <-w.done:
+	default:
+		w.stopped = true
+	}
+	w.mu.Unlock()
+	w.stop()
+	<-w.done
+}
