@@ -441,10 +441,10 @@ func TestCallBadArgumentsSendNothing(t *testing.T) {
 		}, []string{"PatchAs", "not a patch"}},
 		{"watch=true", func() (*kobj.Response, error) {
 			return c.Call(ctx, "listNamespacedConfigMap", base(kobj.Args{"watch": true}))
-		}, []string{"watch=true", "not supported yet"}},
+		}, []string{"watch=true", "use Watch"}},
 		{"a watch operation", func() (*kobj.Response, error) {
 			return c.Call(ctx, "watchCoreV1NamespacedConfigMap", base(kobj.Args{"name": "cm"}))
-		}, []string{"not supported yet"}},
+		}, []string{"use Watch"}},
 		{"follow=true", func() (*kobj.Response, error) {
 			return c.Call(ctx, "readNamespacedPodLog", base(kobj.Args{"name": "p", "follow": true}))
 		}, []string{"follow=true", "not supported yet"}},
