@@ -335,3 +335,50 @@ data: {k: v}
 		t.Errorf("DeleteAll of a deleted set: %v", err)
 	}
 }
+
+// TestApplyAllReadsManyOfAKindWithOneList: five ConfigMaps of one
+// namespace are read before their apply with one LIST, not a GET each, and
+// are still told apart: Created, then Unchanged, then one Configured.
+func TestApplyAllReadsManyOfAKindWithOneList(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, time.Minute)
+	c, log := newCountingClient(t)
+	ns := newNamespace(t, c)
+	set := func(changed string) []*kobj.Object {
+		var objs []*kobj.Object
+		for _, name := range []string{"a", "b", "c", "d", "e"} {
+			value := "v"
+			if name == changed {
+				value = "changed"
+			}
+			objs = append(objs, newConfigMap(name, ns, map[string]any{"k": value}))
+		}
+		return objs
+	}
+	for _, step := range []struct {
+		changed string
+		want    []string
+	}{
+		{"", []string{"a=Created", "b=Created", "c=Created", "d=Created", "e=Created"}},
+		{"", []string{"a=Unchanged", "b=Unchanged", "c=Unchanged", "d=Unchanged", "e=Unchanged"}},
+		{"c", []string{"a=Unchanged", "b=Unchanged", "c=Configured", "d=Unchanged", "e=Unchanged"}},
+	} {
+		log.Reset()
+		cs, err := c.ApplyAll(ctx, set(step.changed))
+		if err != nil {
+			t.Fatalf("ApplyAll: %v", err)
+		}
+		var got []string
+		for _, ch := range cs.Changes {
+			got = append(got, ch.Object.Name()+"="+string(ch.Action))
+		}
+		if !slices.Equal(got, step.want) {
+			t.Fatalf("changes %v, want %v", got, step.want)
+		}
+		reads := log.Matching(func(method, path, _ string) bool { return method == "GET" })
+		listPath := "GET /api/v1/namespaces/" + ns + "/configmaps"
+		if len(reads) != 1 || !strings.HasPrefix(reads[0], listPath+"?") {
+			t.Errorf("reads %v, want one: %s?...", reads, listPath)
+		}
+	}
+}
