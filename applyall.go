@@ -82,7 +82,7 @@ type setOptions struct {
 // changed by someone else between the read and the
 // apply is reported Configured.
 //
-// It fails before any request on a nil object, an object without
+// It fails before any write (discovery may be read) on a nil object, an object without
 // apiVersion, kind or name, two objects with the same identity, a kind
 // the server does not know and no CRD in the set defines, a malformed
 // DependsOnAnnotation, a dependency not in the set, and a dependency
@@ -214,14 +214,14 @@ func (c *Client) setMembers(ctx context.Context, objs []*Object, unknownOK bool)
 			kind, _ := o.GetString("spec.names.kind")
 			m.defines = group + "/" + kind
 		}
-		if m.namespace == "" && !firstStageKind(m.group, m.kind) {
+		if !firstStageKind(m.group, m.kind) {
 			namespaced, err := c.namespacedKind(ctx, o, scopes)
 			var unknown *UnknownKindError
 			switch {
 			case errors.As(err, &unknown) && unknownOK:
 			case err != nil:
 				return nil, fmt.Errorf("%s: %w", o, err)
-			case namespaced:
+			case namespaced && m.namespace == "":
 				m.namespace = c.namespace
 			}
 		}

@@ -31,9 +31,10 @@ func (WaitForDeletionOption) applyToDeleteAll(so *setOptions) { so.waitForDeleti
 // Namespace's deletion ends only when the namespace controller has emptied
 // it, which a bare API server (envtest) never does.
 //
-// It fails before any request on the set errors of ApplyAll (a nil or
-// unnamed object, two objects with the same identity, a malformed
-// DependsOnAnnotation, a dependency not in the set, a cycle). When objects
+// It fails before any write (discovery may be read) on the set errors of
+// ApplyAll but an unknown kind: a nil or unnamed object, two objects with
+// the same identity, a malformed DependsOnAnnotation, a dependency not in
+// the set, a cycle. When objects
 // fail, the others of their stage are still deleted, later stages are
 // not, and the error wraps each failure; a wait that does not end before
 // ctx does is such a failure.
