@@ -35,7 +35,9 @@ const (
 
 // Change is what ApplyAll did to one object of its set. Object is the
 // caller's object, updated in place from the server's answer as Apply
-// updates it. When the object failed, Err says why and Action is empty.
+// updates it. When the object failed, Err says why: Action is then empty
+// if its apply failed, and set if the apply succeeded but the wait for the
+// object to be usable (a CRD Established, a Namespace Active) did not.
 type Change struct {
 	Object *Object
 	Action ChangeAction
