@@ -21,6 +21,8 @@ import (
 //   - [CallOption]: [Client.Call], [Object.Call] and their async forms
 //   - [ApplyOption]: [Object.Apply] and [Object.ApplyStatus]
 //   - [WatchOption]: [Object.Watch]
+//   - [ApplyAllOption]: [Client.ApplyAll]
+//   - [DeleteAllOption]: [Client.DeleteAll]
 
 // CreateOption is an option that [Object.Create] takes.
 type CreateOption interface{ applyToCreate(*callOptions) }
@@ -47,6 +49,15 @@ type ApplyOption interface{ applyToApply(*callOptions) }
 
 // WatchOption is an option that [Object.Watch] takes.
 type WatchOption interface{ applyToWatch(*callOptions) }
+
+// ApplyAllOption is an option that [Client.ApplyAll] takes: [FieldManager],
+// [Force] and [FieldValidation], passed on to each object's Apply.
+type ApplyAllOption interface{ applyToApplyAll(*setOptions) }
+
+// DeleteAllOption is an option that [Client.DeleteAll] takes:
+// [PropagationPolicy] and [GracePeriod], passed on to each object's Delete,
+// and [WaitForDeletion].
+type DeleteAllOption interface{ applyToDeleteAll(*setOptions) }
 
 // callOptions gathers the options of one call.
 type callOptions struct {
@@ -176,6 +187,7 @@ func (f FieldManager) applyToApply(co *callOptions) {
 	}
 	f.apply(co)
 }
+func (f FieldManager) applyToApplyAll(so *setOptions) { so.apply = append(so.apply, f) }
 
 // FieldValidation tells the server what to do with fields its schema does
 // not know or that appear twice: "Strict" fails the write, "Warn" (the
@@ -196,6 +208,9 @@ func (f FieldValidation) applyToCreate(co *callOptions) { f.apply(co) }
 func (f FieldValidation) applyToUpdate(co *callOptions) { f.apply(co) }
 func (f FieldValidation) applyToEdit(co *callOptions)   { f.apply(co) }
 func (f FieldValidation) applyToApply(co *callOptions)  { f.apply(co) }
+func (f FieldValidation) applyToApplyAll(so *setOptions) {
+	so.apply = append(so.apply, f)
+}
 
 // ForceOption is what [Force] returns; see there.
 type ForceOption struct{}
@@ -205,7 +220,8 @@ type ForceOption struct{}
 // --force-conflicts). Apply and ApplyStatus take it.
 func Force() ForceOption { return ForceOption{} }
 
-func (ForceOption) applyToApply(co *callOptions) { co.force = true }
+func (ForceOption) applyToApply(co *callOptions)     { co.force = true }
+func (f ForceOption) applyToApplyAll(so *setOptions) { so.apply = append(so.apply, f) }
 
 // PropagationPolicy sets how Delete treats dependents:
 // metav1.DeletePropagationOrphan, Background or Foreground.
@@ -215,6 +231,7 @@ func (p PropagationPolicy) applyToDelete(co *callOptions) {
 	dp := metav1.DeletionPropagation(p)
 	co.propagation = &dp
 }
+func (p PropagationPolicy) applyToDeleteAll(so *setOptions) { so.del = append(so.del, p) }
 
 // GracePeriod sets Delete's grace period. The API counts whole seconds: a
 // fraction rounds up, so that 500ms never becomes 0 (delete at once). A
@@ -230,6 +247,7 @@ func (g GracePeriod) applyToDelete(co *callOptions) {
 	s := int64((d + time.Second - 1) / time.Second)
 	co.gracePeriod = &s
 }
+func (g GracePeriod) applyToDeleteAll(so *setOptions) { so.del = append(so.del, g) }
 
 // Preconditions makes Delete fail with a Conflict unless the object on the
 // server still has this UID and resourceVersion (either may be empty, not

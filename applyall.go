@@ -1,0 +1,291 @@
+package kobj
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// setConcurrency bounds how many objects of one stage ApplyAll and
+// DeleteAll send at the same time.
+const setConcurrency = 8
+
+// ChangeAction says what ApplyAll did to one object.
+type ChangeAction string
+
+// The actions of a Change.
+const (
+	// Created: the object did not exist and the apply created it.
+	Created ChangeAction = "Created"
+	// Configured: the object existed and the apply changed it (its
+	// resourceVersion moved).
+	Configured ChangeAction = "Configured"
+	// Unchanged: the object existed and the apply wrote nothing (its
+	// resourceVersion stayed as it was).
+	Unchanged ChangeAction = "Unchanged"
+	// Pruned is the action of an object deleted because it left its set.
+	// ApplyAll has no pruning yet and never reports it.
+	Pruned ChangeAction = "Pruned"
+)
+
+// Change is what ApplyAll did to one object of its set. Object is the
+// caller's object, updated in place from the server's answer as Apply
+// updates it. When the object failed, Err says why: Action is then empty
+// if its apply failed, and set if the apply succeeded but the wait for the
+// object to be usable (a CRD Established, a Namespace Active) did not.
+type Change struct {
+	Object *Object
+	Action ChangeAction
+	Err    error
+}
+
+// ChangeSet lists what ApplyAll did, object by object, in the order the
+// objects were applied: stage after stage, and within a stage in the order
+// the caller gave them.
+type ChangeSet struct {
+	Changes []Change
+}
+
+// setOptions gathers the options of ApplyAll and DeleteAll.
+type setOptions struct {
+	apply           []ApplyOption  // for each object's Apply
+	del             []DeleteOption // for each object's Delete
+	waitForDeletion bool
+}
+
+// ApplyAll applies a set of objects with server-side apply, in stages so
+// that what an object needs exists before it: CRDs and Namespaces first,
+// then the rest, and an object with a [DependsOnAnnotation] after what it
+// names. After a stage it waits for its CRDs to be Established and its
+// Namespaces Active, so that the custom resources and namespaced objects
+// of later stages can be applied (a kind missing from discovery is looked
+// up again, which finds the new CRD's). Objects of one stage are applied
+// concurrently, at most 8 at a time. The options are Apply's:
+// [FieldManager], [Force], [FieldValidation].
+//
+// Each object's Change says whether the apply created it, configured it
+// or left it unchanged. To tell, ApplyAll reads each object's
+// resourceVersion before applying it: absent means Created, a
+// resourceVersion that the apply left as it was means Unchanged (the
+// server writes nothing for an apply that changes nothing), another one
+// Configured. The apply's answer alone cannot tell a no-op from a change,
+// and a dry-run apply to compare with would cost a request per object too,
+// plus a comparison that server defaults make unreliable. The read is a
+// GET per object, or, for 4 or more objects of one kind in one namespace
+// within a stage, one LIST of that kind's metadata in the namespace
+// (measured on envtest, re-applying 200 unchanged ConfigMaps of one
+// namespace: 201 requests and 0.23-0.32s, about what the 200 applies take
+// alone; with a GET each it was 400 requests and 0.44-0.55s). An object
+// changed by someone else between the read and the
+// apply is reported Configured.
+//
+// It fails before any write (discovery may be read) on a nil object, an object without
+// apiVersion, kind or name, two objects with the same identity, a kind
+// the server does not know and no CRD in the set defines, a malformed
+// DependsOnAnnotation, a dependency not in the set, and a dependency
+// cycle; the ChangeSet is then empty. When objects fail, the others of
+// their stage are still applied, later stages are not, and the error
+// wraps each failure (errors.As finds an *ApplyConflictError, say); the
+// ChangeSet lists what was done, failures with their Err. ApplyAll never
+// returns a nil ChangeSet.
+func (c *Client) ApplyAll(ctx context.Context, objs []*Object, opts ...ApplyAllOption) (_ *ChangeSet, err error) {
+	defer wrapCall(&err, "ApplyAll")
+	cs := &ChangeSet{}
+	so := &setOptions{}
+	for _, o := range opts {
+		if o != nil {
+			o.applyToApplyAll(so)
+		}
+	}
+	applyOpts := append([]ApplyOption{WithClient(c)}, so.apply...)
+	if _, err := gather(applyOpts, ApplyOption.applyToApply); err != nil {
+		return cs, err
+	}
+	ms, err := c.setMembers(ctx, objs, false)
+	if err != nil {
+		return cs, err
+	}
+	stages, err := orderStages(ms)
+	if err != nil {
+		return cs, err
+	}
+	for n, stage := range stages {
+		changes := make([]Change, len(stage))
+		priors := c.readPriors(ctx, objs, ms, stage)
+		runBounded(len(stage), func(k int) {
+			i := stage[k]
+			changes[k] = c.applyMember(ctx, objs[i], ms[i], priors[k], applyOpts)
+		})
+		if err := stageFailure("apply", n, len(stages), changes); err != nil {
+			cs.Changes = append(cs.Changes, changes...)
+			return cs, err
+		}
+		for k, i := range stage {
+			changes[k].Err = c.awaitUsable(ctx, ms[i], objs[i].APIVersion())
+		}
+		cs.Changes = append(cs.Changes, changes...)
+		if err := stageFailure("wait after", n, len(stages), changes); err != nil {
+			return cs, err
+		}
+	}
+	return cs, nil
+}
+
+// applyMember applies one object and classifies the change by what was
+// known of it before (read now when p is not known).
+func (c *Client) applyMember(ctx context.Context, o *Object, m setMember, p prior, opts []ApplyOption) Change {
+	ch := Change{Object: o}
+	if !p.known {
+		before, err := New(o.APIVersion(), o.Kind()).SetName(m.name).SetNamespace(m.namespace).Read(ctx, WithClient(c))
+		if err != nil && !apierrors.IsNotFound(err) {
+			ch.Err = err
+			return ch
+		}
+		p = prior{known: true, exists: err == nil, rv: before.ResourceVersion()}
+	}
+	if _, err := o.Apply(ctx, opts...); err != nil {
+		ch.Err = err
+		return ch
+	}
+	switch {
+	case !p.exists:
+		ch.Action = Created
+	case o.ResourceVersion() == p.rv:
+		ch.Action = Unchanged
+	default:
+		ch.Action = Configured
+	}
+	return ch
+}
+
+// awaitUsable waits until a CRD is Established or a Namespace Active, so
+// that the next stage can use it; it returns at once for other kinds.
+func (c *Client) awaitUsable(ctx context.Context, m setMember, apiVersion string) error {
+	var conds []Condition
+	switch {
+	case m.group == "apiextensions.k8s.io" && m.kind == "CustomResourceDefinition":
+		// A CRD whose names clash with another's never becomes Established.
+		conds = []Condition{ConditionTrue("Established"), FailWhen(ConditionIs("NamesAccepted", "False"))}
+	case m.group == "" && m.kind == "Namespace":
+		conds = []Condition{PathEquals("status.phase", "Active")}
+	default:
+		return nil
+	}
+	probe := New(apiVersion, m.kind).SetName(m.name).SetClient(c)
+	_, err := probe.Wait(ctx, conds...)
+	return err
+}
+
+// setMembers describes objs for ordering. A namespaced object without a
+// namespace gets the client's default, as a single call would; whether a
+// kind is namespaced comes from the CRD in the set that defines it, else
+// from discovery. A kind that neither knows is an error, unless
+// unknownOK, when the object keeps the namespace it has.
+func (c *Client) setMembers(ctx context.Context, objs []*Object, unknownOK bool) ([]setMember, error) {
+	scopes := map[string]string{} // "group/Kind" → the scope its CRD in the set gives
+	for _, o := range objs {
+		if o == nil || o.APIVersion() != "apiextensions.k8s.io/v1" || o.Kind() != "CustomResourceDefinition" {
+			continue
+		}
+		group, _ := o.GetString("spec.group")
+		kind, _ := o.GetString("spec.names.kind")
+		scope, _ := o.GetString("spec.scope")
+		scopes[group+"/"+kind] = scope
+	}
+	ms := make([]setMember, len(objs))
+	for i, o := range objs {
+		if o == nil {
+			return nil, fmt.Errorf("object %d is nil", i)
+		}
+		if o.APIVersion() == "" || o.Kind() == "" || o.Name() == "" {
+			return nil, fmt.Errorf("object %d (%s) has no apiVersion, kind or name", i, o)
+		}
+		gv, err := schema.ParseGroupVersion(o.APIVersion())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o, err)
+		}
+		m := setMember{group: gv.Group, kind: o.Kind(), namespace: o.Namespace(), name: o.Name(),
+			dependsOn: o.Annotations()[DependsOnAnnotation]}
+		if o.APIVersion() == "apiextensions.k8s.io/v1" && o.Kind() == "CustomResourceDefinition" {
+			group, _ := o.GetString("spec.group")
+			kind, _ := o.GetString("spec.names.kind")
+			m.defines = group + "/" + kind
+		}
+		if !firstStageKind(m.group, m.kind) {
+			namespaced, err := c.namespacedKind(ctx, o, scopes)
+			var unknown *UnknownKindError
+			switch {
+			case errors.As(err, &unknown) && unknownOK:
+			case err != nil:
+				return nil, fmt.Errorf("%s: %w", o, err)
+			case namespaced && m.namespace == "":
+				m.namespace = c.namespace
+			}
+		}
+		ms[i] = m
+	}
+	return ms, nil
+}
+
+// namespacedKind says whether o's kind is namespaced: by the CRD in the
+// set that defines it, else by discovery.
+func (c *Client) namespacedKind(ctx context.Context, o *Object, scopes map[string]string) (bool, error) {
+	gv, _ := schema.ParseGroupVersion(o.APIVersion())
+	if scope, ok := scopes[gv.Group+"/"+o.Kind()]; ok {
+		return scope == "Namespaced", nil
+	}
+	info, err := c.disc.lookup(ctx, o.APIVersion(), o.Kind())
+	if err != nil {
+		return false, err
+	}
+	return info.Namespaced, nil
+}
+
+// runBounded runs f(0), ..., f(n-1) concurrently, at most setConcurrency
+// at a time, and returns when all have.
+func runBounded(n int, f func(k int)) {
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, setConcurrency)
+	for k := range n {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			f(k)
+		})
+	}
+	wg.Wait()
+}
+
+// setError is the failure of some objects of a set: it names each and
+// unwraps to their errors.
+type setError struct {
+	msg  string
+	errs []error
+}
+
+func (e *setError) Error() string   { return e.msg }
+func (e *setError) Unwrap() []error { return e.errs }
+
+// stageFailure returns the error of a stage whose changes hold errors;
+// nil when none does.
+func stageFailure(what string, stage, stages int, changes []Change) error {
+	var errs []error
+	var lines []string
+	for _, ch := range changes {
+		if ch.Err == nil {
+			continue
+		}
+		errs = append(errs, ch.Err)
+		lines = append(lines, fmt.Sprintf("%s: %s", ch.Object, strings.TrimPrefix(ch.Err.Error(), "kobj: ")))
+	}
+	if errs == nil {
+		return nil
+	}
+	return &setError{errs: errs, msg: fmt.Sprintf("%s stage %d of %d: %d of %d objects failed: %s",
+		what, stage+1, stages, len(errs), len(changes), strings.Join(lines, "; "))}
+}
