@@ -1,6 +1,7 @@
 // Quickstart: the life of one Deployment through kobj. It loads the
 // Deployment from YAML, creates it, reads it back, edits it, shows a
-// rollback, and deletes it, printing each step.
+// rollback, creates a small CustomResourceDefinition and waits until it is
+// established, and deletes both, printing each step.
 //
 // It uses kobj.DefaultClient, so it runs against whatever cluster your
 // kubeconfig points at ($KUBECONFIG, else ~/.kube/config), in the current
@@ -38,6 +39,23 @@ spec:
         ports: [{containerPort: 80}]
 `
 
+const crdManifest = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: notes.quickstart.kobj.dev
+spec:
+  group: quickstart.kobj.dev
+  scope: Namespaced
+  names: {plural: notes, singular: note, kind: Note}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+`
+
 func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -72,7 +90,7 @@ func run(ctx context.Context) error {
 	defer func() {
 		// Leave nothing behind, even when a later step fails.
 		if _, err := d.Delete(context.WithoutCancel(ctx)); err == nil {
-			step(6, "deleted "+d.String())
+			step(8, "deleted "+d.String())
 		}
 	}()
 
@@ -103,6 +121,28 @@ func run(ctx context.Context) error {
 		return errors.New("changed my mind")
 	}, kobj.Rollback())
 	fmt.Printf("   Edit returned %q; label tier is still %q; object unchanged: %v\n", err, d.Labels()["tier"], d.Equal(before))
+
+	step(6, "create a CustomResourceDefinition and Wait until the apiserver has established it")
+	crds, err := kobj.LoadString(crdManifest)
+	if err != nil {
+		return err
+	}
+	crd := crds[0]
+	if _, err := crd.Create(ctx); err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := crd.Delete(context.WithoutCancel(ctx)); err == nil {
+			step(7, "deleted "+crd.String())
+		}
+	}()
+	start := time.Now()
+	// One watch of the CRD, no polling: Wait returns on the event that
+	// makes the condition true.
+	if _, err := crd.Wait(ctx, kobj.ConditionTrue("Established")); err != nil {
+		return err
+	}
+	fmt.Printf("   %s is Established: waited %s\n", crd, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
