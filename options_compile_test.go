@@ -27,9 +27,13 @@ func TestOptionsAVerbCannotTakeDoNotCompile(t *testing.T) {
 		{`o.Call(ctx, "x", nil, kobj.DryRun())`, "kobj.DryRunOption does not implement kobj.CallOption"},
 		{`o.Update(ctx, kobj.Force())`, "kobj.ForceOption does not implement kobj.UpdateOption"},
 		{`o.Apply(ctx, kobj.Limit(1))`, "kobj.Limit does not implement kobj.ApplyOption"},
+		{`o.Watch(ctx, kobj.DryRun())`, "kobj.DryRunOption does not implement kobj.WatchOption"},
+		{`kobj.New("v1", "Pod").Read(ctx, kobj.FromResourceVersion("5"))`, "kobj.FromResourceVersion does not implement kobj.ReadOption"},
+		{`c.ApplyAll(ctx, nil, kobj.Limit(1))`, "kobj.Limit does not implement kobj.ApplyAllOption"},
+		{`c.DeleteAll(ctx, nil, kobj.FieldManager("m"))`, "kobj.FieldManager does not implement kobj.DeleteAllOption"},
 	}
 	var src strings.Builder
-	src.WriteString("package main\n\nimport (\n\t\"context\"\n\n\t\"github.com/kobj-dev/kobj\"\n)\n\nfunc main() {\n\tctx := context.Background()\n\to := kobj.New(\"v1\", \"ConfigMap\")\n")
+	src.WriteString("package main\n\nimport (\n\t\"context\"\n\n\t\"github.com/kobj-dev/kobj\"\n)\n\nfunc main() {\n\tctx := context.Background()\n\to := kobj.New(\"v1\", \"ConfigMap\")\n\tvar c *kobj.Client\n")
 	for _, m := range misuses {
 		src.WriteString("\t" + m.code + "\n")
 	}
@@ -46,7 +50,7 @@ func TestOptionsAVerbCannotTakeDoNotCompile(t *testing.T) {
 	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("go", "build", "-overlay", overlayFile, "-o", os.DevNull, "./internal/optionmisuse").CombinedOutput()
+	out, err := exec.Command("go", "build", "-gcflags=-e", "-overlay", overlayFile, "-o", os.DevNull, "./internal/optionmisuse").CombinedOutput()
 	if err == nil {
 		t.Fatal("a program passing options to verbs that cannot take them compiled")
 	}
