@@ -375,3 +375,41 @@ func TestWaitFollowsOneWatchNotPolling(t *testing.T) {
 		t.Errorf("after the wait the object has data.n %q, want 10", v)
 	}
 }
+
+// TestWaitObservedGenerationJSONPathAndFunc: a condition written for an
+// older generation does not count (kubectl's rule) unless the caller opts
+// out; JSONPath follows kubectl's rules; Func sees the observed object.
+// The test plays the deployment controller by writing /status.
+func TestWaitObservedGenerationJSONPathAndFunc(t *testing.T) {
+	c := newClient(t)
+	ns := newNamespace(t, c)
+	ctx := testContext(t, time.Minute)
+	d := load(t, deploymentYAML).SetNamespace(ns).SetClient(c)
+	if _, err := d.Create(ctx); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	writeDeploymentStatus(t, ctx, c, ns, d.Generation())
+	if _, err := d.Edit(ctx, func(o *kobj.Object) error {
+		return o.Set("spec.template.metadata.annotations.rev", "2")
+	}, kobj.RetryOnConflict()); err != nil { // the status write made d stale
+		t.Fatalf("Edit: %v", err)
+	}
+	// Available=True was written for the previous generation.
+	expectUnmet(t, d, "Available", kobj.ConditionTrue("Available"))
+	if _, err := d.Wait(ctx, kobj.IgnoreObservedGeneration(kobj.ConditionTrue("Available"))); err != nil {
+		t.Fatalf("Wait with IgnoreObservedGeneration: %v", err)
+	}
+	if _, err := d.Wait(ctx, kobj.JSONPath("{.status.conditions[?(@.type==\"Available\")].reason}", "MinimumReplicasAvailable")); err != nil {
+		t.Fatalf("Wait JSONPath: %v", err)
+	}
+	expectUnmet(t, d, "replicas", kobj.JSONPath("{.spec.replicas}", "7"))
+	seen := 0
+	_, err := d.Wait(ctx, kobj.Func(func(o *kobj.Object) (bool, error) {
+		seen++
+		n, err := o.GetInt64("status.readyReplicas")
+		return err == nil && n == 1, nil
+	}))
+	if err != nil || seen == 0 {
+		t.Fatalf("Wait Func: %v after %d evaluations", err, seen)
+	}
+}
