@@ -46,6 +46,7 @@ type Watcher struct {
 	mu      sync.Mutex
 	err     error // terminal error
 	stopped bool
+	ended   bool   // the channel of events is closed (set just before it is)
 	rv      string // checkpoint of the last event handed to the consumer
 }
 
@@ -156,7 +157,14 @@ func startWatch(ctx context.Context, t *target, src *watchSource, resumeFrom str
 	go func() {
 		defer close(w.done)
 		defer reflecting.Wait()
-		defer close(w.events)
+		defer func() {
+			// Ended before the channel closes, so that Err, asked as soon
+			// as a range over Events finishes, already tells why.
+			w.mu.Lock()
+			w.ended = true
+			w.mu.Unlock()
+			close(w.events)
+		}()
 		w.pump(stopCtx, queue)
 	}()
 	return w
@@ -230,15 +238,10 @@ func (w *Watcher) Err() error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.stopped {
+	if w.stopped || !w.ended {
 		return nil
 	}
-	select {
-	case <-w.done:
-		return w.parent.Err()
-	default:
-		return nil
-	}
+	return w.parent.Err()
 }
 
 // ResourceVersion returns the watch's checkpoint: the resourceVersion
