@@ -261,9 +261,7 @@ func (w *Watcher) ResourceVersion() string {
 // than once.
 func (w *Watcher) Stop() {
 	w.mu.Lock()
-	select {
-	case <-w.done:
-	default:
+	if !w.ended { // a watch that already ended keeps its reason
 		w.stopped = true
 	}
 	w.mu.Unlock()
