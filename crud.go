@@ -26,11 +26,16 @@ func (o *Object) answer(body []byte, co *callOptions) (*Object, error) {
 	if err != nil {
 		return o, err
 	}
+	return o.take(m, body, co), nil
+}
+
+// take is answer for an answer already decoded as m.
+func (o *Object) take(m map[string]any, body []byte, co *callOptions) *Object {
 	if co.dryRun {
-		return fromServer(m, body, o.client), nil
+		return fromServer(m, body, o.client)
 	}
 	o.adopt(m, body)
-	return o, nil
+	return o
 }
 
 // Create creates the object on the server and updates o in place from the
@@ -129,26 +134,13 @@ func (c *Client) isListKind(ctx context.Context, apiVersion, kind string) (bool,
 	if item == "" {
 		return true, nil
 	}
-	all, err := c.disc.resources(ctx)
-	if err != nil {
-		return false, err
+	if r, err := c.disc.cached(ctx, apiVersion, kind); err != nil || r != nil {
+		return false, err // served as an object: AllowList
 	}
-	itemServed := false
-	for _, r := range all {
-		if r.APIVersion() != apiVersion {
-			continue
-		}
-		switch r.Kind {
-		case kind:
-			return false, nil // served as an object: AllowList
-		case item:
-			itemServed = true
-		}
+	if r, err := c.disc.cached(ctx, apiVersion, item); err != nil || r != nil {
+		return r != nil, err
 	}
-	if itemServed {
-		return true, nil
-	}
-	_, err = c.disc.lookup(ctx, apiVersion, item)
+	_, err := c.disc.lookup(ctx, apiVersion, item)
 	return err == nil, nil // on error, reading the kind itself says what is wrong
 }
 
@@ -333,7 +325,7 @@ func (o *Object) Delete(ctx context.Context, opts ...DeleteOption) (_ *Object, e
 	if checkTypeMeta(m) != nil {
 		return o, fmt.Errorf("the server's answer is neither a Status nor an object: %.200s", resp.Body)
 	}
-	return o.answer(resp.Body, co)
+	return o.take(m, resp.Body, co), nil
 }
 
 // maxConflictRetries bounds Edit's re-reads under RetryOnConflict.

@@ -86,6 +86,19 @@ func (d *discoveryCache) lookup(ctx context.Context, apiVersion, kind string) (*
 	return r, nil
 }
 
+// cached returns the kind as the index at hand has it (loading an index if
+// there is none), or nil: unlike lookup, a miss asks the server nothing.
+func (d *discoveryCache) cached(ctx context.Context, apiVersion, kind string) (*resourceInfo, error) {
+	cur, _ := d.snap.Current()
+	if cur == nil {
+		var err error
+		if cur, err = d.snap.Get(ctx, false, 0); err != nil {
+			return nil, err
+		}
+	}
+	return cur.Value.Kind(apiVersion, kind), nil
+}
+
 // resources lists every resource of every served group-version, in server
 // order. The slice is the caller's; the resourceInfos are shared.
 func (d *discoveryCache) resources(ctx context.Context) ([]*resourceInfo, error) {

@@ -40,7 +40,15 @@ func (o *Object) resolve(ctx context.Context, verb string, co *callOptions, need
 		return nil, errors.New("the object has no apiVersion or kind")
 	}
 	if verb == "list" {
-		kind = strings.TrimSuffix(kind, "List")
+		// The items' kind for a list kind; the kind itself for an object
+		// whose kind merely ends in List (AllowList), watched as one.
+		list, err := c.isListKind(ctx, apiVersion, kind)
+		if err != nil {
+			return nil, err
+		}
+		if list {
+			kind = strings.TrimSuffix(kind, "List")
+		}
 		if kind == "" {
 			return nil, fmt.Errorf("a %s List holds objects of any kind; read a typed list such as PodList", apiVersion)
 		}

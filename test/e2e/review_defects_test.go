@@ -241,6 +241,24 @@ spec:
 	if err != nil || len(list.Items()) != 1 {
 		t.Fatalf("reading the AllowListList: %v, %d items", err, len(list.Items()))
 	}
+	// Watched as one object, not as a list of "Allow" items.
+	w, err := got.Watch(ctx, kobj.WithClient(c))
+	if err != nil {
+		t.Fatalf("watching an AllowList: %v", err)
+	}
+	var names []string
+	for ev := range w.Events() {
+		if ev.Type == kobj.Synced {
+			break
+		}
+		if ev.Object != nil {
+			names = append(names, ev.Object.Name())
+		}
+	}
+	w.Stop()
+	if len(names) != 1 || names[0] != "allowed" {
+		t.Errorf("a watch of the AllowList saw %v, want [allowed]", names)
+	}
 	if _, err := got.Delete(ctx, kobj.WithClient(c), kobj.GracePeriod(500*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
