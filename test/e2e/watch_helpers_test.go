@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kobj-dev/kobj"
+	"github.com/kobj-dev/kobj/test/internal/testkit"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 )
@@ -86,20 +87,9 @@ func watchClient(t *testing.T, base *rest.Config, timeoutSeconds int, opts ...ko
 	return c, tr
 }
 
-// next returns the watch's next event, failing the test when the watch
-// ends or ctx ends first.
 func next(ctx context.Context, t *testing.T, w *kobj.Watcher) kobj.WatchEvent {
 	t.Helper()
-	select {
-	case ev, ok := <-w.Events():
-		if !ok {
-			t.Fatalf("the watch ended: %v", w.Err())
-		}
-		return ev
-	case <-ctx.Done():
-		t.Fatalf("no event: %v", ctx.Err())
-	}
-	return kobj.WatchEvent{}
+	return testkit.NextEvent(ctx, t, w)
 }
 
 // initialState reads the Resync ... Synced of a (re)list and returns the

@@ -142,16 +142,7 @@ func (s *watchState) names() []string {
 
 func nextEvent(ctx context.Context, t *testing.T, w *kobj.Watcher) kobj.WatchEvent {
 	t.Helper()
-	select {
-	case ev, ok := <-w.Events():
-		if !ok {
-			t.Fatalf("the watch ended: %v", w.Err())
-		}
-		return ev
-	case <-ctx.Done():
-		t.Fatalf("no event: %v", ctx.Err())
-	}
-	return kobj.WatchEvent{}
+	return testkit.NextEvent(ctx, t, w)
 }
 
 func freshNames(ctx context.Context, t *testing.T, c *kobj.Client, ns string) []string {
