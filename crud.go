@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"github.com/kobj-dev/kobj/internal/cachekit"
@@ -215,7 +216,7 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 		lo.ResourceVersion = "" // the continue token carries it
 	}
 	last.Metadata.Continue = ""
-	md, err := toMap(last.Metadata)
+	md, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&last.Metadata)
 	if err != nil {
 		return err
 	}
@@ -232,16 +233,6 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 type listPage struct {
 	Metadata metav1.ListMeta   `json:"metadata"`
 	Items    []json.RawMessage `json:"items"`
-}
-
-// toMap turns a typed value into unstructured content.
-func toMap(v any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	return m, utiljson.Unmarshal(b, &m)
 }
 
 // Update sends the changes made to o since it was last read or written as
