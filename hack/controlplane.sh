@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds etcd and a kube-apiserver from the Go module proxy into a cache
-# outside the source tree, once; later runs reuse them. Prints the folder
-# that holds both binaries on its last line (envtest's BinaryAssetsDirectory).
+# Builds etcd, a kube-apiserver and kubectl from the Go module proxy into a
+# cache outside the source tree, once; later runs reuse them. Prints the
+# folder that holds the binaries on its last line (envtest's
+# BinaryAssetsDirectory).
 #
 #   hack/controlplane.sh [VERSION]
 #
@@ -58,6 +59,29 @@ if [ ! -x "$cache/kube-apiserver" ]; then
     k8s.io/kubernetes/cmd/kube-apiserver)
   mv "$cache/kube-apiserver.tmp" "$cache/kube-apiserver"
   echo "built kube-apiserver in $(( $(date +%s) - start ))s" >&2
+fi
+
+# kubectl is the newest version's (v1.37.2, pinned by test/controlplane) in
+# every folder: the tests and benchmarks that compare kobj with kubectl run
+# it against each kube-apiserver.
+kubectl_version=$newest
+if [ ! -x "$cache/kubectl" ]; then
+  for other in "$root"/*-etcd-"$etcd_version"/kubectl; do
+    if [ -x "$other" ] && [ "$other" != "$cache/kubectl" ]; then
+      cp "$other" "$cache/kubectl.tmp"
+      mv "$cache/kubectl.tmp" "$cache/kubectl"
+      break
+    fi
+  done
+fi
+if [ ! -x "$cache/kubectl" ]; then
+  echo "building kubectl $kubectl_version, first run only, about 4 minutes" >&2
+  minor=${kubectl_version#v1.}; minor=${minor%%.*}
+  pkg=k8s.io/component-base/version
+  (cd "$here/test/controlplane" && go build -trimpath -o "$cache/kubectl.tmp" \
+    -ldflags "-s -w -X $pkg.gitVersion=$kubectl_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor" \
+    k8s.io/kubernetes/cmd/kubectl)
+  mv "$cache/kubectl.tmp" "$cache/kubectl"
 fi
 
 echo "$cache"
