@@ -1,0 +1,108 @@
+package kobj
+
+import (
+	"slices"
+	"strings"
+)
+
+// An unchanged set applied again sends no write. ApplyAll reads each object
+// as the server holds it before applying, and an apply whose field manager
+// already owns, by Apply, exactly the fields it sets, holding exactly the
+// values it sets, changes nothing on the server: not the object, not its
+// managedFields. Such an apply is not sent. Whenever that cannot be told
+// for sure (the manager applied another apiVersion, owns more or fewer
+// fields, the server normalised a value, a list is in another order), the
+// apply is sent and the server decides, as it would without this check.
+
+// appliesNothing reports whether applying body, as manager, to live (the
+// object as the server holds it, managedFields included) would leave live
+// as it is.
+func appliesNothing(body, live map[string]any, manager string) bool {
+	md, _ := live["metadata"].(map[string]any)
+	if md == nil || md["deletionTimestamp"] != nil || !appliedOnlyAs(md, manager, body["apiVersion"]) {
+		return false
+	}
+	owned, keys, err := managedEntries(live, manager, "")
+	if err != nil || owned == nil {
+		return false
+	}
+	got, ok := project(live, owned)
+	if !ok {
+		return false
+	}
+	want := copyJSON(body).(map[string]any)
+	delete(want, "apiVersion")
+	delete(want, "kind")
+	if wmd, ok := want["metadata"].(map[string]any); ok {
+		// The object's identity: never in managedFields.
+		delete(wmd, "name")
+		delete(wmd, "namespace")
+		if len(wmd) == 0 {
+			delete(want, "metadata")
+		}
+	}
+	return sameApplied(want, got, "", keys)
+}
+
+// appliedOnlyAs reports whether manager has applied the main resource, and
+// only as apiVersion: field names can differ between versions.
+func appliedOnlyAs(md map[string]any, manager string, apiVersion any) bool {
+	entries, _ := md["managedFields"].([]any)
+	found := false
+	for _, e := range entries {
+		m, _ := e.(map[string]any)
+		if m["manager"] != manager || m["operation"] != "Apply" || m["subresource"] != nil && m["subresource"] != "" {
+			continue
+		}
+		if m["apiVersion"] != apiVersion {
+			return false
+		}
+		found = true
+	}
+	return found
+}
+
+// sameApplied reports whether got, the part of the served object that the
+// manager owns, is want, the part it applies. An element of a keyed list
+// that the server named by a key field the manifest left to its default
+// (a container port's protocol, say) carries that key field in got only;
+// nothing else may differ.
+func sameApplied(want, got any, path string, keys map[string][]string) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			gv, ok := g[k]
+			if !ok || !sameApplied(wv, gv, joinPath(path, k), keys) {
+				return false
+			}
+		}
+		for k := range g {
+			if _, ok := w[k]; !ok && !isKeyField(path, k, keys) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !sameApplied(w[i], g[i], path+"[]", keys) {
+				return false
+			}
+		}
+		return true
+	}
+	return equalJSON(want, got)
+}
+
+// isKeyField reports whether field is a key of the list elements at path.
+func isKeyField(path, field string, keys map[string][]string) bool {
+	list, isElem := strings.CutSuffix(path, "[]")
+	return isElem && slices.Contains(keys[list], field)
+}
