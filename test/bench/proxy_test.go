@@ -33,7 +33,7 @@ type countingProxy struct {
 
 // newCountingProxy starts a proxy to the control plane of cfg; it stops
 // when b ends.
-func newCountingProxy(b *testing.B) *countingProxy {
+func newCountingProxy(b testing.TB) *countingProxy {
 	b.Helper()
 	upstream, err := url.Parse(cfg.Host)
 	if err != nil {
@@ -73,7 +73,7 @@ func (p *countingProxy) config() *rest.Config {
 // writeKubeconfig writes a kubeconfig for the proxy into dir and returns
 // its path. Its user has a placeholder token, which the proxy drops: a
 // user without credentials makes kubectl prompt for a password.
-func (p *countingProxy) writeKubeconfig(b *testing.B, dir string) string {
+func (p *countingProxy) writeKubeconfig(b testing.TB, dir string) string {
 	b.Helper()
 	path := filepath.Join(dir, "kubeconfig")
 	kubeconfig := fmt.Sprintf(`apiVersion: v1
