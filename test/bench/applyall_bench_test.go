@@ -168,7 +168,8 @@ func (s *sideRun) add(d time.Duration, t traffic) {
 // YAML files and both going through one counting reverse proxy, alternating
 // which goes first within each iteration. It reports each side's
 // milliseconds, requests, writes (non-GET requests) and discovery/OpenAPI
-// requests per run, and the time ratio kobj ÷ kubectl.
+// requests per run, and the time ratio kobj ÷ kubectl (ns/op is both
+// sides' runs of an iteration together, set writing included).
 //
 // kobj's side is a new client (NewClient, loading the folder, ApplyAll),
 // kubectl's new processes (three for a first apply, see kubectlApplier):
