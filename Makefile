@@ -56,6 +56,7 @@ bench: controlplane
 	$(GO) test -run '^$$' -bench . -benchmem -count=5 . | tee bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench SequentialCRUD -benchmem -benchtime=300x -count=3 ./bench/ | tee -a ../bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench 'ConcurrentCreates|FirstRead|FirstCall|MemoryPerObject|Watch|Wait' -benchmem -benchtime=3x -count=1 ./bench/ | tee -a ../bench.txt
+	cd test && $(ASSETS) $(GO) test -run '^$$' -bench ApplyAllVsKubectl -benchtime=3x -count=1 ./bench/ | tee -a ../bench.txt
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 5m .
