@@ -173,6 +173,11 @@ func TestItemsAs(t *testing.T) {
 			}
 		})
 	}
+	// The items of a list as a Call returns it carry no kind of their own.
+	bare, err := kobj.ItemsAs[corev1.ConfigMap](mustLoad(t, "{apiVersion: v1, kind: ConfigMapList, items: [{metadata: {name: a}, data: {k: v}}]}"))
+	if err != nil || len(bare) != 1 || bare[0].Name != "a" || bare[0].Data["k"] != "v" {
+		t.Errorf("ItemsAs of kind-less items = %+v, %v", bare, err)
+	}
 	for _, yaml := range []string{"{apiVersion: v1, kind: ConfigMapList, items: null}", "{apiVersion: v1, kind: ConfigMapList, metadata: {}}"} {
 		if got, err := kobj.ItemsAs[corev1.ConfigMap](mustLoad(t, yaml)); err != nil || len(got) != 0 {
 			t.Errorf("ItemsAs(%s) = %v, %v; want no items", yaml, got, err)
