@@ -140,7 +140,8 @@ func FromTyped(v any) (*Object, error) {
 // from the object; the object itself is unchanged. Fields v has no place
 // for are dropped, or with [Strict] reported as an *UnknownFieldsError
 // (v is then filled all the same). It fails when a value does not fit v's
-// type.
+// type (a string where v has a number, say), with a *PathError naming
+// where.
 func (o *Object) Into(v any, opts ...IntoOption) error {
 	if err := mapInto(o.u.Object, v, gatherInto(opts)); err != nil {
 		return errorf("Into", "%T: %w", v, err)

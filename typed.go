@@ -119,6 +119,9 @@ func mapInto(m map[string]any, v any, io intoOptions) error {
 		slices.Sort(paths)
 		return &UnknownFieldsError{Paths: paths}
 	}
+	if path := mismatchPath(m, reflect.TypeOf(v), "", 0); path != "$" {
+		return &PathError{Path: path, Err: err}
+	}
 	return err
 }
 

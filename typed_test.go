@@ -115,7 +115,7 @@ func TestAsChecksTheKindOfBuiltInTypes(t *testing.T) {
 	}{
 		{"another kind", configMap("ns", "c"), "the object is v1 ConfigMap, and *v1.Deployment holds apps/v1 Deployment"},
 		{"another version", mustLoad(t, strings.Replace(deploymentYAML, "apps/v1", "apps/v1beta2", 1)), "is apps/v1beta2 Deployment"},
-		{"a value that does not fit", mustLoad(t, "{apiVersion: apps/v1, kind: Deployment, spec: {replicas: many}}"), "int32"},
+		{"a value that does not fit", mustLoad(t, "{apiVersion: apps/v1, kind: Deployment, spec: {replicas: many}}"), `path "spec.replicas": unrecognized type: int32`},
 		{"nil", nil, "nil object"},
 	}
 	for _, tt := range failures {
@@ -259,5 +259,33 @@ func TestFromTypedList(t *testing.T) {
 				t.Errorf("%s: item %d is %s", name, i, o)
 			}
 		}
+	}
+}
+
+func TestIntoNamesWhereAValueDoesNotFit(t *testing.T) {
+	tests := []struct {
+		path string
+		val  any
+	}{
+		{"spec.replicas", "many"},
+		{"kind", int64(3)},
+		{"metadata.labels.app", true},
+		{"spec.template.spec.containers[0].ports", []any{map[string]any{"containerPort": "http"}}},
+		{"spec.template.spec.containers[0].resources.limits", map[string]any{"cpu": []any{}}},
+	}
+	want := []string{"spec.replicas", "kind", "metadata.labels.app",
+		"spec.template.spec.containers[0].ports[0].containerPort", "spec.template.spec.containers[0].resources.limits.cpu"}
+	for i, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			o := mustLoad(t, deploymentYAML)
+			if err := o.Set(tt.path, tt.val); err != nil {
+				t.Fatal(err)
+			}
+			err := o.Into(&appsv1.Deployment{})
+			var pe *kobj.PathError
+			if !errors.As(err, &pe) || pe.Path != want[i] {
+				t.Errorf("Into: %v, want a *PathError at %s", err, want[i])
+			}
+		})
 	}
 }
