@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -152,22 +153,73 @@ func checkKind(m map[string]any, v any) error {
 }
 
 // typedToMap converts the typed value v (a non-nil pointer) to unstructured
-// content, after making sure it holds nothing that content cannot: the
-// converter would fail on a large unsigned number without saying where,
-// and keep a NaN that no JSON can carry.
+// content, failing on what content cannot hold, with a *PathError: the
+// converter fails on a large unsigned number without saying where, and
+// keeps a NaN that no JSON can carry.
 func typedToMap(v any) (map[string]any, error) {
 	rv := reflect.ValueOf(v)
 	if v == nil || rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return nil, fmt.Errorf("need a non-nil pointer to a struct, got %T", v)
 	}
-	if path, why := findUnfit(rv.Elem(), "", 0); why != "" {
-		return nil, &PathError{Path: path, Err: errors.New(why)}
-	}
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(v)
 	if err != nil {
+		if segs, why := findUnfit(rv.Elem(), 0); why != "" {
+			return nil, &PathError{Path: unfitPath(segs), Err: errors.New(why)}
+		}
 		return nil, fmt.Errorf("%T: %w", v, err)
 	}
+	if hasNonFinite(m) {
+		// Walked again in key order, so that the path named is the same
+		// from run to run.
+		segs, f := firstNonFinite(m)
+		return nil, &PathError{Path: unfitPath(segs), Err: fmt.Errorf("%v has no JSON form", f)}
+	}
 	return m, nil
+}
+
+// hasNonFinite reports whether the content v holds a NaN or infinite float.
+func hasNonFinite(v any) bool {
+	switch x := v.(type) {
+	case float64:
+		return math.IsNaN(x) || math.IsInf(x, 0)
+	case map[string]any:
+		for _, e := range x {
+			if hasNonFinite(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if hasNonFinite(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// firstNonFinite returns the path, innermost segment first, of the first
+// NaN or infinite float of v in key order, and the float.
+func firstNonFinite(v any) ([]string, float64) {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return []string{}, x
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if segs, f := firstNonFinite(x[k]); segs != nil {
+				return append(segs, "."+k), f
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if segs, f := firstNonFinite(e); segs != nil {
+				return append(segs, fmt.Sprintf("[%d]", i)), f
+			}
+		}
+	}
+	return nil, 0
 }
 
 // maxTypedDepth bounds findUnfit's descent, which a cyclic value would
@@ -178,43 +230,45 @@ var jsonMarshaler = reflect.TypeFor[json.Marshaler]()
 
 // findUnfit returns the path of the first value under v, in the field
 // names of its JSON form, that unstructured content cannot hold, and why;
-// why is empty when there is none. Values with a JSON form of their own
-// (metav1.Time, resource.Quantity) are theirs to convert.
-func findUnfit(v reflect.Value, at string, depth int) (path, why string) {
+// why is empty when there is none. typedToMap asks it only after the
+// converter failed, to say where. The path is built on the way back up,
+// so that a value that fits costs no allocation. Values with a JSON form of
+// their own (metav1.Time, resource.Quantity) are theirs to convert.
+func findUnfit(v reflect.Value, depth int) (path []string, why string) {
 	if depth > maxTypedDepth || !v.IsValid() {
-		return "", ""
+		return nil, ""
 	}
 	if v.Type().Implements(jsonMarshaler) || reflect.PointerTo(v.Type()).Implements(jsonMarshaler) {
-		return "", ""
+		return nil, ""
 	}
 	switch v.Kind() {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		if v.Uint() > math.MaxInt64 {
-			return orRoot(at), fmt.Sprintf("unsigned value %d is above the largest integer an object holds (%d)", v.Uint(), int64(math.MaxInt64))
+			return nil, fmt.Sprintf("unsigned value %d is above the largest integer an object holds (%d)", v.Uint(), int64(math.MaxInt64))
 		}
 	case reflect.Float32, reflect.Float64:
 		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
-			return orRoot(at), fmt.Sprintf("%v has no JSON form", f)
+			return nil, fmt.Sprintf("%v has no JSON form", f)
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return findUnfit(v.Elem(), at, depth+1)
+			return findUnfit(v.Elem(), depth+1)
 		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return "", "" // bytes are a base64 string
+			return nil, "" // bytes are a base64 string
 		}
 		for i := range v.Len() {
-			if p, w := findUnfit(v.Index(i), fmt.Sprintf("%s[%d]", at, i), depth+1); w != "" {
-				return p, w
+			if p, w := findUnfit(v.Index(i), depth+1); w != "" {
+				return append(p, fmt.Sprintf("[%d]", i)), w
 			}
 		}
 	case reflect.Map:
 		keys := v.MapKeys()
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
 		for _, k := range keys {
-			if p, w := findUnfit(v.MapIndex(k), joinField(at, fmt.Sprint(k)), depth+1); w != "" {
-				return p, w
+			if p, w := findUnfit(v.MapIndex(k), depth+1); w != "" {
+				return append(p, "."+fmt.Sprint(k)), w
 			}
 		}
 	case reflect.Struct:
@@ -224,16 +278,21 @@ func findUnfit(v reflect.Value, at string, depth int) (path, why string) {
 			if skip {
 				continue
 			}
-			field := at
-			if name != "" {
-				field = joinField(at, name)
-			}
-			if p, w := findUnfit(v.Field(i), field, depth+1); w != "" {
+			if p, w := findUnfit(v.Field(i), depth+1); w != "" {
+				if name != "" {
+					p = append(p, "."+name)
+				}
 				return p, w
 			}
 		}
 	}
-	return "", ""
+	return nil, ""
+}
+
+// unfitPath joins findUnfit's segments, innermost first, into a path.
+func unfitPath(segs []string) string {
+	slices.Reverse(segs)
+	return orRoot(strings.TrimPrefix(strings.Join(segs, ""), "."))
 }
 
 // jsonFieldName names a struct field as the unstructured converter does:
@@ -241,18 +300,31 @@ func findUnfit(v reflect.Value, at string, depth int) (path, why string) {
 // true for a field the conversion leaves out.
 func jsonFieldName(f reflect.StructField) (name string, skip bool) {
 	tag, _ := f.Tag.Lookup("json")
-	parts := strings.Split(tag, ",")
+	name, opts, _ := strings.Cut(tag, ",")
 	switch {
-	case parts[0] == "-" && len(parts) == 1:
+	case tag == "-":
 		return "", true
-	case slices.Contains(parts[1:], "inline"):
+	case hasTagOption(opts, "inline"):
 		return "", false
-	case parts[0] != "":
-		return parts[0], false
+	case name != "":
+		return name, false
 	case f.Anonymous:
 		return "", false
 	}
 	return f.Name, false
+}
+
+// hasTagOption reports whether the comma-separated options of a json tag
+// hold opt. It allocates nothing: findUnfit asks it of every field.
+func hasTagOption(opts, opt string) bool {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == opt {
+			return true
+		}
+	}
+	return false
 }
 
 func joinField(at, name string) string {
