@@ -21,10 +21,11 @@ import (
 //
 // EditAs is built on Edit and takes its options: with [RetryOnConflict], a
 // Conflict makes it read o again and run fn again on a fresh *T; with
-// [Rollback], a failed update restores o. If fn fails or panics, nothing is
-// sent and o is unchanged, with or without Rollback. The error is fn's own
-// (as is, for errors.Is), a conversion's (o is not T's kind, or does not
-// fit T), or the update's.
+// [Rollback], a failed update restores o. If fn fails or panics, nothing
+// more is sent and o holds what it held when fn was called (after a
+// Conflict, the fresh read), with or without Rollback; a panic goes on.
+// The error is fn's own (as is, for errors.Is), a conversion's (o is not
+// T's kind, or does not fit T), or the update's.
 func EditAs[T any](ctx context.Context, o *Object, fn func(*T) error, opts ...EditOption) (_ *Object, err error) {
 	var fnErr, viewErr error
 	defer func() {
