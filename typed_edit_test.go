@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/kobj-dev/kobj"
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 )
@@ -208,5 +209,24 @@ func TestEditAsThatFailsSendsNothingAndKeepsTheObject(t *testing.T) {
 				t.Errorf("a failed EditAs changed the object: %v", o.Diff(before))
 			}
 		})
+	}
+}
+
+func TestEditAsConflictWithRollbackRestoresTheObject(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeAPI(t, "")
+	f.put(deploymentPath, servedDeployment(t))
+	o, err := kobj.New("apps/v1", "Deployment").SetClient(f.client()).Read(ctx, kobj.Named("web"), kobj.InNamespace("shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.put(deploymentPath, servedDeployment(t)) // another writer: a new resourceVersion
+	before := o.DeepCopy()
+	_, err = kobj.EditAs(ctx, o, func(d *appsv1.Deployment) error { d.Spec.Replicas = ptr.To[int32](3); return nil }, kobj.Rollback())
+	if !apierrors.IsConflict(err) {
+		t.Fatalf("EditAs: %v, want the server's Conflict as is", err)
+	}
+	if !o.Equal(before) {
+		t.Errorf("with Rollback, a failed update left the object changed: %v", o.Diff(before))
 	}
 }
