@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -219,3 +220,24 @@ func (e *ApplyConflictError) Unwrap() error { return e.Err }
 // Status returns the server's Status, so that apierrors.IsConflict and
 // friends see the server's answer, and kobj passes the error on as is.
 func (e *ApplyConflictError) Status() metav1.Status { return e.Err.Status() }
+
+// UnknownFieldsError reports the fields of an object that the Go type it
+// was converted into has no place for (Into, As or ItemsAs with Strict).
+// Paths are sorted, in the form spec.template.spec.containers[0].extra.
+// Test for it with errors.As.
+type UnknownFieldsError struct {
+	Paths []string
+}
+
+// Error names every unknown field.
+func (e *UnknownFieldsError) Error() string {
+	quoted := make([]string, len(e.Paths))
+	for i, p := range e.Paths {
+		quoted[i] = strconv.Quote(p)
+	}
+	noun := "fields"
+	if len(e.Paths) == 1 {
+		noun = "field"
+	}
+	return fmt.Sprintf("unknown %s %s", noun, strings.Join(quoted, ", "))
+}

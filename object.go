@@ -108,12 +108,11 @@ func FromJSON(b []byte) (*Object, error) {
 // FromTyped converts a typed API struct, such as *corev1.Pod, to an Object.
 // An empty apiVersion or kind is filled in from client-go's scheme, which
 // knows every built-in type. It fails when v is not a struct pointer, or its
-// kind is neither set nor known to the scheme.
+// kind is neither set nor known to the scheme, or v holds a value that an
+// object cannot (an unsigned number above math.MaxInt64, a NaN or infinite
+// float): then with a *PathError naming where.
 func FromTyped(v any) (*Object, error) {
-	if v == nil || reflect.ValueOf(v).Kind() != reflect.Pointer || reflect.ValueOf(v).IsNil() {
-		return nil, errorf("FromTyped", "need a non-nil pointer to a struct, got %T", v)
-	}
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(v)
+	m, err := typedToMap(v)
 	if err != nil {
 		return nil, errorf("FromTyped", "%w", err)
 	}
@@ -138,10 +137,13 @@ func FromTyped(v any) (*Object, error) {
 }
 
 // Into fills the typed API struct v (a pointer, such as *appsv1.Deployment)
-// from the object. Fields v does not have are dropped from the copy; the
-// object itself is unchanged. It fails when a value does not fit v's type.
-func (o *Object) Into(v any) error {
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.u.Object, v); err != nil {
+// from the object; the object itself is unchanged. Fields v has no place
+// for are dropped, or with [Strict] reported as an *UnknownFieldsError
+// (v is then filled all the same). It fails when a value does not fit v's
+// type (a string where v has a number, say), with a *PathError naming
+// where.
+func (o *Object) Into(v any, opts ...IntoOption) error {
+	if err := mapInto(o.u.Object, v, gatherInto(opts)); err != nil {
 		return errorf("Into", "%T: %w", v, err)
 	}
 	return nil
