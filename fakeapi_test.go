@@ -153,7 +153,10 @@ func (f *fakeAPI) serve(w http.ResponseWriter, hr *http.Request) {
 	if intercept != nil && intercept(w, &r) {
 		return
 	}
-	if doc, ok := f.docs[path]; ok {
+	f.mu.Lock()
+	doc, ok := f.docs[path]
+	f.mu.Unlock()
+	if ok {
 		if path == "/api" || path == "/apis" {
 			w.Header().Set("Content-Type", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"net/http"
 	"net/url"
 	"strings"
@@ -207,14 +208,20 @@ func TestWatchTerminalErrors(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			s, c, f := newWatchScript(t, unprocessable(), tt.status)
-			w, err := kobj.New("example.com/v1", "WidgetList").Watch(ctx, kobj.WithClient(c), kobj.InNamespace("ns"))
-			if err != nil {
-				t.Fatal(err)
-			}
 			if tt.dropKind {
+				// The kind leaves discovery after the client has seen it, and
+				// before the list that answers 404: the watch resolves it from
+				// the client's discovery, and asks again only on the 404.
+				if _, err := c.RESTMapper().RESTMapping(schema.GroupKind{Group: "example.com", Kind: "Widget"}, "v1"); err != nil {
+					t.Fatal(err)
+				}
 				f.mu.Lock()
 				f.docs["/apis"] = []byte(strings.ReplaceAll(string(f.docs["/apis"]), `"example.com"`, `"gone.example.com"`))
 				f.mu.Unlock()
+			}
+			w, err := kobj.New("example.com/v1", "WidgetList").Watch(ctx, kobj.WithClient(c), kobj.InNamespace("ns"))
+			if err != nil {
+				t.Fatal(err)
 			}
 			if got := eventsUntil(ctx, t, w, func(kobj.WatchEvent) bool { return false }); len(got) != 0 {
 				t.Errorf("events %v, want none", got)
