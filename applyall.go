@@ -77,7 +77,12 @@ type setOptions struct {
 // of later stages can be applied (a kind missing from discovery is looked
 // up again, which finds the new CRD's). Objects of one stage are applied
 // concurrently, at most 8 at a time. The options are Apply's:
-// [FieldManager], [Force], [FieldValidation].
+// [FieldManager], [Force], [FieldValidation]; and [Prune] (manage the set
+// as a kubectl-compatible ApplySet and delete what left it, with
+// [ApplySetTooling]), [DryRun] (every apply with dryRun=All, nothing
+// written or deleted, the ChangeSet saying what would be done) and
+// [RecreateOnImmutable] (delete and create again an object whose apply
+// changes an immutable field).
 //
 // Each object's Change says whether the apply created it, configured it
 // or left it unchanged. To tell, ApplyAll reads each object's
@@ -93,17 +98,27 @@ type setOptions struct {
 // namespace: 201 requests and 0.23-0.32s, about what the 200 applies take
 // alone; with a GET each it was 400 requests and 0.44-0.55s). An object
 // changed by someone else between the read and the
-// apply is reported Configured.
+// apply is reported Configured. A dry run cannot tell by the
+// resourceVersion, which nothing persisted advances: it reads each
+// object whole and compares it with the dry run's answer, but for
+// managedFields, resourceVersion and generation. A dry run cannot apply
+// the custom resources of a CRD, or the objects of a Namespace, that the
+// set would create: those fail as the server says.
 //
 // It fails before any write (discovery may be read) on a nil object, an object without
 // apiVersion, kind or name, two objects with the same identity, a kind
 // the server does not know and no CRD in the set defines, a malformed
 // DependsOnAnnotation, a dependency not in the set, and a dependency
-// cycle; the ChangeSet is then empty. When objects fail, the others of
+// cycle; with Prune, also on a parent that is not a Secret, a ConfigMap
+// or an existing custom resource allowed as a parent, a parent that is a
+// member of the set, a member labelled part of another set, and a parent
+// another tool manages ([ErrForeignApplySet]); the ChangeSet is then
+// empty. When objects fail, the others of
 // their stage are still applied, later stages are not, and the error
 // wraps each failure (errors.As finds an *ApplyConflictError, say); the
-// ChangeSet lists what was done, failures with their Err. ApplyAll never
-// returns a nil ChangeSet.
+// ChangeSet lists what was done, failures with their Err; with Prune,
+// nothing is then pruned. Pruned objects come last in the ChangeSet.
+// ApplyAll never returns a nil ChangeSet.
 func (c *Client) ApplyAll(ctx context.Context, objs []*Object, opts ...ApplyAllOption) (_ *ChangeSet, err error) {
 	defer wrapCall(&err, "ApplyAll")
 	cs := &ChangeSet{}
