@@ -68,12 +68,19 @@ func (c *Client) newApplySet(ctx context.Context, parent *Object, tooling string
 // checkParentType checks that the CRD of a custom resource parent marks
 // it as an allowed ApplySet parent, as kubectl does.
 func (c *Client) checkParentType(ctx context.Context, gr schema.GroupResource) error {
+	notParent := fmt.Errorf("%s cannot be an ApplySet parent: only Secrets, ConfigMaps and custom resources whose CRD has the label %s can", gr, applySetParentTypeLabel)
+	if gr.Group == "" {
+		return notParent
+	}
 	crd, err := New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Read(ctx, WithClient(c), Named(gr.String()))
-	if err != nil {
+	switch {
+	case apierrors.IsNotFound(err): // not a custom resource
+		return notParent
+	case err != nil:
 		return fmt.Errorf("reading the CRD of %s: %w", gr, err)
 	}
 	if _, ok := crd.Labels()[applySetParentTypeLabel]; !ok {
-		return fmt.Errorf("%s cannot be an ApplySet parent: only Secrets, ConfigMaps and custom resources whose CRD has the label %s can", gr, applySetParentTypeLabel)
+		return notParent
 	}
 	return nil
 }

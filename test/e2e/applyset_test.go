@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
@@ -506,5 +507,106 @@ func TestApplyAllImmutableField(t *testing.T) {
 	}
 	if cs.Changes[0].Object.UID() != second.UID() {
 		t.Errorf("the Change's object has uid %s, the server's %s", cs.Changes[0].Object.UID(), second.UID())
+	}
+}
+
+// TestApplySetCustomParentAcrossNamespaces: a cluster-scoped custom
+// resource whose CRD has the is-parent-type label is a parent for kubectl
+// and kobj alike; a set across two namespaces gets the same labels and
+// annotations from both (additional-namespaces lists both namespaces, the
+// parent having none), and dropping one object prunes it in its
+// namespace and trims the namespaces. A kind that is neither a Secret, a
+// ConfigMap nor such a custom resource is refused before any write.
+func TestApplySetCustomParentAcrossNamespaces(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, 2*time.Minute)
+	c, log := newCountingClient(t)
+	group := "applyset-" + suffix() + ".kobj.example.com"
+	crd := loadSet(t, crdYAML(group, "Cluster"))
+	crd[0].SetLabel("applyset.kubernetes.io/is-parent-type", "true")
+	deleteSetAtEnd(t, c, crdYAML(group, "Cluster"))
+	if _, err := c.ApplyAll(ctx, crd); err != nil {
+		t.Fatalf("applying the parent CRD: %v", err)
+	}
+
+	nsX := newNamespace(t, c)
+	log.Reset()
+	_, err := c.ApplyAll(ctx, loadSet(t, setYAML(nsX, "a")), kobj.Prune(kobj.New("v1", "ServiceAccount").SetName("sa").SetNamespace(nsX)))
+	if err == nil || !strings.Contains(err.Error(), "cannot be an ApplySet parent") {
+		t.Errorf("a ServiceAccount parent: error %v, want refused", err)
+	}
+	for _, r := range log.Requests() {
+		if !strings.HasPrefix(r, "GET ") {
+			t.Errorf("the refused ApplyAll sent %s", r)
+		}
+	}
+
+	type run struct {
+		parent, ns1, ns2 string
+		tooling          string
+		apply            func(names1, names2 []string) error
+	}
+	newParent := func(name, tooling string) {
+		p := kobj.New(group+"/v1", "Widget").SetName(name)
+		p.SetLabel(kobj.ApplySetIDLabel, kobj.ApplySetID(group, "Widget", "", name))
+		p.SetAnnotation(kobj.ApplySetToolingAnnotation, tooling)
+		p.SetAnnotation(kobj.ApplySetGroupKindsAnnotation, "")
+		if _, err := p.Create(ctx, kobj.WithClient(c)); err != nil {
+			t.Fatalf("creating parent %s: %v", name, err)
+		}
+	}
+	byKubectl := run{parent: "kubectl-parent", ns1: newNamespace(t, c), ns2: newNamespace(t, c), tooling: kubectlTooling()}
+	byKubectl.apply = func(names1, names2 []string) error {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "set.yaml"), []byte(setYAML(byKubectl.ns1, names1...)+setYAML(byKubectl.ns2, names2...)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := kubectl(t, ctx, "apply", "--server-side", "--prune", "--applyset=widgets."+group+"/kubectl-parent", "-f", dir)
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
+	}
+	byKobj := run{parent: "kobj-parent", ns1: newNamespace(t, c), ns2: newNamespace(t, c), tooling: kobj.DefaultApplySetTooling()}
+	byKobj.apply = func(names1, names2 []string) error {
+		objs := loadSet(t, setYAML(byKobj.ns1, names1...)+setYAML(byKobj.ns2, names2...))
+		_, err := c.ApplyAll(ctx, objs, kobj.Prune(kobj.New(group+"/v1", "Widget").SetName("kobj-parent")))
+		return err
+	}
+	for _, r := range []run{byKubectl, byKobj} {
+		newParent(r.parent, r.tooling)
+		id := kobj.ApplySetID(group, "Widget", "", r.parent)
+		check := func(step string, namespaces string, members map[string]bool) {
+			t.Helper()
+			p, err := readFresh(ctx, c, group+"/v1", "Widget", "", r.parent)
+			if err != nil {
+				t.Fatalf("%s: reading the parent: %v", r.parent, err)
+			}
+			want := map[string]string{kobj.ApplySetToolingAnnotation: r.tooling,
+				kobj.ApplySetGroupKindsAnnotation: "ConfigMap", kobj.ApplySetNamespacesAnnotation: namespaces}
+			if got := p.Annotations(); !maps.Equal(got, want) {
+				t.Errorf("%s %s: parent annotations %v, want %v", r.parent, step, got, want)
+			}
+			for key, want := range members {
+				ns, name, _ := strings.Cut(key, "/")
+				o, err := readFresh(ctx, c, "v1", "ConfigMap", ns, name)
+				if got := err == nil; got != want {
+					t.Errorf("%s %s: %s exists %v, want %v (%v)", r.parent, step, key, got, want, err)
+					continue
+				}
+				if want && o.Labels()[kobj.ApplySetPartOfLabel] != id {
+					t.Errorf("%s %s: %s labels %v, want part-of %s", r.parent, step, key, o.Labels(), id)
+				}
+			}
+		}
+		if err := r.apply([]string{"a"}, []string{"b"}); err != nil {
+			t.Fatalf("%s: first apply: %v", r.parent, err)
+		}
+		both := strings.Join(slices.Sorted(slices.Values([]string{r.ns1, r.ns2})), ",")
+		check("after the first apply", both, map[string]bool{r.ns1 + "/a": true, r.ns2 + "/b": true})
+		if err := r.apply([]string{"a"}, nil); err != nil {
+			t.Fatalf("%s: second apply: %v", r.parent, err)
+		}
+		check("after pruning", r.ns1, map[string]bool{r.ns1 + "/a": true, r.ns2 + "/b": false})
 	}
 }
