@@ -206,21 +206,19 @@ func (c *Client) applyMember(ctx context.Context, o, sent *Object, m setMember, 
 	}
 	answer, err := sent.Apply(ctx, opts...)
 	if err != nil && so.recreate && isImmutableError(err) {
-		ch.Recreated = true
 		if !so.dryRun {
 			err = c.recreate(ctx, sent, m, opts)
 		} else {
-			err = nil
+			err = nil // a dry run cannot apply to a deleted object: say what would happen
 		}
-		p.exists = false
+		ch.Recreated = err == nil
 	}
 	if err != nil {
-		ch.Recreated = false
 		ch.Err = err
 		return ch
 	}
 	switch {
-	case !p.exists:
+	case !p.exists || ch.Recreated:
 		ch.Action = Created
 	case so.dryRun && sameLiveContent(before, answer):
 		ch.Action = Unchanged
