@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -21,9 +22,23 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
-// kubectlTooling is the tooling annotation the kubectl binary of the
-// control plane's folder writes: its version is the server's.
-func kubectlTooling() string { return "kubectl/v" + serverVersion.String() }
+// kubectlTooling returns the tooling annotation the kubectl binary of the
+// control plane's folder writes: "kubectl/" and its version (not always
+// the server's: the folders share one kubectl).
+func kubectlTooling(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	out, err := kubectl(t, ctx, "version", "--client", "-o", "json")
+	if err != nil {
+		t.Fatalf("kubectl version: %v\n%s", err, out)
+	}
+	var v struct {
+		ClientVersion struct{ GitVersion string } `json:"clientVersion"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v.ClientVersion.GitVersion == "" {
+		t.Fatalf("kubectl version: %v in %q", err, out)
+	}
+	return "kubectl/" + v.ClientVersion.GitVersion
+}
 
 // kubectl runs the kubectl binary of the control plane's folder against
 // the test control plane, with ApplySets enabled, and returns its output;
@@ -277,7 +292,7 @@ spec:
 		t.Fatalf("ApplyAll: %v", err)
 	}
 	if _, err := c.ApplyAll(ctx, loadSet(t, manifests(nsT)), kobj.Prune(kobj.New("v1", "ConfigMap").SetName("set").SetNamespace(nsT)),
-		kobj.ApplySetTooling(kubectlTooling())); err != nil {
+		kobj.ApplySetTooling(kubectlTooling(t, ctx))); err != nil {
 		t.Fatalf("ApplyAll with kubectl's tooling: %v", err)
 	}
 	byKubectl := applySetMetadata(t, ctx, c, nsK, members)
@@ -285,7 +300,7 @@ spec:
 	byKobjAsKubectl := applySetMetadata(t, ctx, c, nsT, members)
 	t.Logf("kubectl wrote %v", byKubectl)
 
-	if got, want := byKubectl["tooling"]["value"], kubectlTooling(); got != want {
+	if got, want := byKubectl["tooling"]["value"], kubectlTooling(t, ctx); got != want {
 		t.Errorf("kubectl's tooling annotation %q, want %q", got, want)
 	}
 	if got, want := byKobj["tooling"]["value"], kobj.DefaultApplySetTooling(); got != want {
@@ -340,7 +355,7 @@ func TestApplySetInteropWithKubectl(t *testing.T) {
 			t.Fatalf("b was pruned by a refused ApplyAll")
 		}
 		// Under kubectl's field manager too, a is left as it is.
-		cs, err := c.ApplyAll(ctx, loadSet(t, setYAML(ns, "a")), kobj.Prune(parent), kobj.ApplySetTooling(kubectlTooling()),
+		cs, err := c.ApplyAll(ctx, loadSet(t, setYAML(ns, "a")), kobj.Prune(parent), kobj.ApplySetTooling(kubectlTooling(t, ctx)),
 			kobj.FieldManager("kubectl"))
 		if err != nil {
 			t.Fatalf("ApplyAll with kubectl's tooling: %v", err)
@@ -376,7 +391,7 @@ func TestApplySetInteropWithKubectl(t *testing.T) {
 
 		ns = newNamespace(t, c)
 		parent = kobj.New("v1", "ConfigMap").SetName("set").SetNamespace(ns)
-		if _, err := c.ApplyAll(ctx, loadSet(t, setYAML(ns, "a", "b")), kobj.Prune(parent), kobj.ApplySetTooling(kubectlTooling())); err != nil {
+		if _, err := c.ApplyAll(ctx, loadSet(t, setYAML(ns, "a", "b")), kobj.Prune(parent), kobj.ApplySetTooling(kubectlTooling(t, ctx))); err != nil {
 			t.Fatalf("ApplyAll with kubectl's tooling: %v", err)
 		}
 		out, err = kubectlApplySet(t, ctx, ns, "set", setYAML(ns, "a"))
@@ -555,7 +570,7 @@ func TestApplySetCustomParentAcrossNamespaces(t *testing.T) {
 			t.Fatalf("creating parent %s: %v", name, err)
 		}
 	}
-	byKubectl := run{parent: "kubectl-parent", ns1: newNamespace(t, c), ns2: newNamespace(t, c), tooling: kubectlTooling()}
+	byKubectl := run{parent: "kubectl-parent", ns1: newNamespace(t, c), ns2: newNamespace(t, c), tooling: kubectlTooling(t, ctx)}
 	byKubectl.apply = func(names1, names2 []string) error {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "set.yaml"), []byte(setYAML(byKubectl.ns1, names1...)+setYAML(byKubectl.ns2, names2...)), 0o600); err != nil {
