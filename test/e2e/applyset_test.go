@@ -464,6 +464,19 @@ func TestApplyAllDryRunListsWithoutWriting(t *testing.T) {
 	if exists(t, ctx, c, "v1", "ConfigMap", ns, "c") {
 		t.Errorf("c exists after the dry run")
 	}
+
+	// A dry run of a set whose parent does not exist yet creates nothing.
+	fresh := kobj.New("v1", "ConfigMap").SetName("fresh-set").SetNamespace(ns)
+	cs, err = c.ApplyAll(ctx, loadSet(t, setYAML(ns, "x")), kobj.Prune(fresh), kobj.DryRun())
+	if err != nil {
+		t.Fatalf("dry run of a new set: %v", err)
+	}
+	if got, want := changeNames(cs), []string{"ConfigMap/" + ns + "/x=Created"}; !slices.Equal(got, want) {
+		t.Errorf("dry run of a new set: %v, want %v", got, want)
+	}
+	if exists(t, ctx, c, "v1", "ConfigMap", ns, "fresh-set") || exists(t, ctx, c, "v1", "ConfigMap", ns, "x") {
+		t.Errorf("the dry run of a new set created its parent or member")
+	}
 }
 
 // TestApplyAllImmutableField: changing the data of a ConfigMap with
@@ -623,5 +636,63 @@ func TestApplySetCustomParentAcrossNamespaces(t *testing.T) {
 			t.Fatalf("%s: second apply: %v", r.parent, err)
 		}
 		check("after pruning", r.ns1, map[string]bool{r.ns1 + "/a": true, r.ns2 + "/b": false})
+	}
+}
+
+// TestApplyAllPruneAfterAFailedRun: when an apply of the set fails,
+// nothing is pruned and the parent keeps the kinds of the old set and the
+// new one, so that the next successful run prunes what the failed one
+// left: the Secret of the first run survives the failed run and goes with
+// the next.
+func TestApplyAllPruneAfterAFailedRun(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, 2*time.Minute)
+	c := newClient(t)
+	ns := newNamespace(t, c)
+	parent := kobj.New("v1", "Secret").SetName("set").SetNamespace(ns)
+	secret := "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: " + ns + "}\nstringData: {k: v}\n"
+	bad := "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad, namespace: " + ns + "}\ndata: {\"not a key!\": v}\n"
+	kinds := func() string {
+		t.Helper()
+		p, err := readFresh(ctx, c, "v1", "Secret", ns, "set")
+		if err != nil {
+			t.Fatalf("reading the parent: %v", err)
+		}
+		return p.Annotations()[kobj.ApplySetGroupKindsAnnotation]
+	}
+
+	if _, err := c.ApplyAll(ctx, loadSet(t, setYAML(ns, "a")+secret), kobj.Prune(parent)); err != nil {
+		t.Fatalf("first ApplyAll: %v", err)
+	}
+	if got := kinds(); got != "ConfigMap,Secret" {
+		t.Errorf("group-kinds %q after the first run, want ConfigMap,Secret", got)
+	}
+	cs, err := c.ApplyAll(ctx, loadSet(t, setYAML(ns, "a")+bad), kobj.Prune(parent))
+	if !apierrors.IsInvalid(err) {
+		t.Fatalf("second ApplyAll: error %v, want the server's Invalid", err)
+	}
+	for _, ch := range cs.Changes {
+		if ch.Action == kobj.Pruned {
+			t.Errorf("the failed run pruned %s", ch.Object)
+		}
+	}
+	if !exists(t, ctx, c, "v1", "Secret", ns, "s") {
+		t.Errorf("the failed run deleted Secret s")
+	}
+	if got := kinds(); got != "ConfigMap,Secret" {
+		t.Errorf("group-kinds %q after the failed run, want the superset ConfigMap,Secret", got)
+	}
+	cs, err = c.ApplyAll(ctx, loadSet(t, setYAML(ns, "a")), kobj.Prune(parent))
+	if err != nil {
+		t.Fatalf("third ApplyAll: %v", err)
+	}
+	if got, want := changeNames(cs), []string{"ConfigMap/" + ns + "/a=Unchanged", "Secret/" + ns + "/s=Pruned"}; !slices.Equal(got, want) {
+		t.Errorf("third run: %v, want %v", got, want)
+	}
+	if exists(t, ctx, c, "v1", "Secret", ns, "s") || !exists(t, ctx, c, "v1", "Secret", ns, "set") {
+		t.Errorf("want Secret s pruned and the parent Secret kept")
+	}
+	if got := kinds(); got != "ConfigMap" {
+		t.Errorf("group-kinds %q after the third run, want ConfigMap", got)
 	}
 }
