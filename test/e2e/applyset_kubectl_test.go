@@ -1,7 +1,8 @@
-// Package kubectlcompat holds the checks of kobj's ApplySet strings
-// against kubectl's own code (k8s.io/kubectl/pkg/cmd/apply), which the
-// library does not import.
-package kubectlcompat
+package e2e
+
+// kobj's ApplySet strings checked against kubectl's own code
+// (k8s.io/kubectl/pkg/cmd/apply), which the library does not import; no
+// control plane needed.
 
 import (
 	"testing"
@@ -16,6 +17,7 @@ import (
 // ApplySet.ID gives for the same parent, and the label and annotation
 // keys are kubectl's.
 func TestApplySetIDIsKubectls(t *testing.T) {
+	t.Parallel()
 	for _, p := range []struct{ group, kind, namespace, name string }{
 		{"", "ConfigMap", "shop", "set"},
 		{"", "Secret", "default", "applyset"},
