@@ -12,9 +12,9 @@ import (
 )
 
 // The expected ids were computed outside Go, with Python's hashlib and
-// base64.urlsafe_b64encode (padding stripped), from the formula of
-// KEP-3659 and kubectl's ApplySet.ID; the e2e suite checks them against
-// the kubectl binary.
+// base64.urlsafe_b64encode (padding stripped), and are what kubectl's own
+// ApplySet.ID gives (test/e2e/applyset_kubectl_test.go calls it; the e2e
+// suite also reads them from what the kubectl binary writes).
 func TestApplySetID(t *testing.T) {
 	for _, tc := range []struct {
 		group, kind, namespace, name string
