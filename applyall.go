@@ -102,8 +102,9 @@ type setOptions struct {
 // resourceVersion, which nothing persisted advances: it reads each
 // object whole and compares it with the dry run's answer, but for
 // managedFields, resourceVersion and generation. A dry run cannot apply
-// the custom resources of a CRD, or the objects of a Namespace, that the
-// set would create: those fail as the server says.
+// the custom resources of a CRD, or the objects of a Namespace, that only
+// the set would create: those fail (an unknown kind; the server's
+// NotFound for the namespace).
 //
 // It fails before any write (discovery may be read) on a nil object, an object without
 // apiVersion, kind or name, two objects with the same identity, a kind
