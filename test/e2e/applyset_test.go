@@ -696,3 +696,39 @@ func TestApplyAllPruneAfterAFailedRun(t *testing.T) {
 		t.Errorf("group-kinds %q after the third run, want ConfigMap", got)
 	}
 }
+
+// TestApplyAllDryRunOfNewKinds: a dry run of a set that would create a
+// CRD and a Namespace reports them Created and creates neither; the custom
+// resource and the ConfigMap that need them fail (as documented), and
+// nothing exists afterwards.
+func TestApplyAllDryRunOfNewKinds(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t, time.Minute)
+	c, log := newCountingClient(t)
+	group := "dryrun-" + suffix() + ".kobj.example.com"
+	ns := uniqueName(t, "dry")
+	cs, err := c.ApplyAll(ctx, loadSet(t, worstOrderYAML(group, ns, "blue")), kobj.DryRun())
+	if err == nil {
+		t.Fatalf("dry run of a set needing its own CRD and Namespace succeeded: %v", actions(cs))
+	}
+	want := []string{"Namespace/" + ns + "=Created", "CustomResourceDefinition/widgets." + group + "=Created",
+		"Widget/w1=", "ConfigMap/settings="}
+	if got := actions(cs); !slices.Equal(got, want) {
+		t.Errorf("changes %v, want %v", got, want)
+	}
+	if ch := cs.Changes[3]; !apierrors.IsNotFound(ch.Err) {
+		t.Errorf("the ConfigMap's error %v, want the server's NotFound (its namespace)", ch.Err)
+	}
+	if ch := cs.Changes[2]; !isUnknownKind(ch.Err) {
+		t.Errorf("the Widget's error %v, want an unknown kind", ch.Err)
+	}
+	for _, r := range log.Requests() {
+		method, _, _ := strings.Cut(r, " ")
+		if method != "GET" && !(method == "PATCH" && strings.Contains(r, "dryRun=All")) {
+			t.Errorf("the dry run sent %s", r)
+		}
+	}
+	if exists(t, ctx, c, "v1", "Namespace", "", ns) || exists(t, ctx, c, "apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "widgets."+group) {
+		t.Errorf("the dry run created the Namespace or the CRD")
+	}
+}
