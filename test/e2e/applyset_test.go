@@ -179,6 +179,10 @@ func TestApplyAllPrunesWhatLeftTheSet(t *testing.T) {
 		}
 	}
 
+	// Even labelled as a member of its own set, the parent is not pruned.
+	if _, err := p.SetLabel(kobj.ApplySetPartOfLabel, id).Update(ctx); err != nil {
+		t.Fatalf("labelling the parent: %v", err)
+	}
 	cs, err = c.ApplyAll(ctx, loadSet(t, setYAML(ns, "a")), kobj.Prune(parent), kobj.FieldManager("deployer"))
 	if err != nil {
 		t.Fatalf("second ApplyAll: %v", err)
