@@ -8,7 +8,7 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: test unit e2e e2e-newest e2e-older bench bench-smoke demo controlplane controlplane-older fuzz vet
+.PHONY: test unit e2e e2e-newest e2e-older bench bench-smoke demo demo-apply controlplane controlplane-older fuzz vet
 
 K8S_NEWEST = v1.37.2
 K8S_OLDER = v1.29.15
@@ -63,3 +63,6 @@ fuzz:
 
 demo: controlplane
 	cd test && $(ASSETS) $(GO) run ./cmd/demo
+
+demo-apply: controlplane
+	cd test && $(ASSETS) $(GO) run ./cmd/demo applyall

@@ -28,20 +28,26 @@ const (
 	// Unchanged: the object existed and the apply wrote nothing (its
 	// resourceVersion stayed as it was).
 	Unchanged ChangeAction = "Unchanged"
-	// Pruned is the action of an object deleted because it left its set.
-	// ApplyAll has no pruning yet and never reports it.
+	// Pruned: the object was deleted because it left its ApplySet (see
+	// [Prune]); with [DryRun], it would be.
 	Pruned ChangeAction = "Pruned"
 )
 
 // Change is what ApplyAll did to one object of its set. Object is the
 // caller's object, updated in place from the server's answer as Apply
-// updates it. When the object failed, Err says why: Action is then empty
-// if its apply failed, and set if the apply succeeded but the wait for the
-// object to be usable (a CRD Established, a Namespace Active) did not.
+// updates it (left as it was by a [DryRun]); for a Pruned object, the
+// object as listed before its deletion. When the object failed, Err says
+// why: Action is then empty if its apply failed, and set if the apply
+// succeeded but the wait for the object to be usable (a CRD Established,
+// a Namespace Active) did not, or, for Pruned, if its deletion failed.
+// Recreated is set, with Action Created, when [RecreateOnImmutable]
+// deleted the object and created it again (with a new UID) because the
+// apply changed an immutable field.
 type Change struct {
-	Object *Object
-	Action ChangeAction
-	Err    error
+	Object    *Object
+	Action    ChangeAction
+	Recreated bool
+	Err       error
 }
 
 // ChangeSet lists what ApplyAll did, object by object, in the order the
@@ -56,6 +62,11 @@ type setOptions struct {
 	apply           []ApplyOption  // for each object's Apply
 	del             []DeleteOption // for each object's Delete
 	waitForDeletion bool
+	dryRun          bool    // ApplyAll: DryRun
+	prune           bool    // ApplyAll: Prune
+	parent          *Object // Prune's parent
+	tooling         string  // ApplySetTooling, else DefaultApplySetTooling
+	recreate        bool    // RecreateOnImmutable
 }
 
 // ApplyAll applies a set of objects with server-side apply, in stages so
@@ -66,7 +77,12 @@ type setOptions struct {
 // of later stages can be applied (a kind missing from discovery is looked
 // up again, which finds the new CRD's). Objects of one stage are applied
 // concurrently, at most 8 at a time. The options are Apply's:
-// [FieldManager], [Force], [FieldValidation].
+// [FieldManager], [Force], [FieldValidation]; and [Prune] (manage the set
+// as a kubectl-compatible ApplySet and delete what left it, with
+// [ApplySetTooling]), [DryRun] (every apply with dryRun=All, nothing
+// written or deleted, the ChangeSet saying what would be done) and
+// [RecreateOnImmutable] (delete and create again an object whose apply
+// changes an immutable field).
 //
 // Each object's Change says whether the apply created it, configured it
 // or left it unchanged. To tell, ApplyAll reads each object's
@@ -82,21 +98,32 @@ type setOptions struct {
 // namespace: 201 requests and 0.23-0.32s, about what the 200 applies take
 // alone; with a GET each it was 400 requests and 0.44-0.55s). An object
 // changed by someone else between the read and the
-// apply is reported Configured.
+// apply is reported Configured. A dry run cannot tell by the
+// resourceVersion, which nothing persisted advances: it reads each
+// object whole and compares it with the dry run's answer, but for
+// managedFields, resourceVersion and generation. A dry run cannot apply
+// the custom resources of a CRD, or the objects of a Namespace, that only
+// the set would create: those fail (an unknown kind; the server's
+// NotFound for the namespace).
 //
 // It fails before any write (discovery may be read) on a nil object, an object without
 // apiVersion, kind or name, two objects with the same identity, a kind
 // the server does not know and no CRD in the set defines, a malformed
 // DependsOnAnnotation, a dependency not in the set, and a dependency
-// cycle; the ChangeSet is then empty. When objects fail, the others of
+// cycle; with Prune, also on a parent that is not a Secret, a ConfigMap
+// or an existing custom resource allowed as a parent, a parent that is a
+// member of the set, a member labelled part of another set, and a parent
+// another tool manages ([ErrForeignApplySet]); the ChangeSet is then
+// empty. When objects fail, the others of
 // their stage are still applied, later stages are not, and the error
 // wraps each failure (errors.As finds an *ApplyConflictError, say); the
-// ChangeSet lists what was done, failures with their Err. ApplyAll never
-// returns a nil ChangeSet.
+// ChangeSet lists what was done, failures with their Err; with Prune,
+// nothing is then pruned. Pruned objects come last in the ChangeSet.
+// ApplyAll never returns a nil ChangeSet.
 func (c *Client) ApplyAll(ctx context.Context, objs []*Object, opts ...ApplyAllOption) (_ *ChangeSet, err error) {
 	defer wrapCall(&err, "ApplyAll")
 	cs := &ChangeSet{}
-	so := &setOptions{}
+	so := &setOptions{tooling: DefaultApplySetTooling()}
 	for _, o := range opts {
 		if o != nil {
 			o.applyToApplyAll(so)
@@ -106,6 +133,11 @@ func (c *Client) ApplyAll(ctx context.Context, objs []*Object, opts ...ApplyAllO
 	if _, err := gather(applyOpts, ApplyOption.applyToApply); err != nil {
 		return cs, err
 	}
+	if so.prune {
+		if err := checkTooling(so.tooling); err != nil {
+			return cs, err
+		}
+	}
 	ms, err := c.setMembers(ctx, objs, false)
 	if err != nil {
 		return cs, err
@@ -114,47 +146,85 @@ func (c *Client) ApplyAll(ctx context.Context, objs []*Object, opts ...ApplyAllO
 	if err != nil {
 		return cs, err
 	}
+	sent := objs // what is applied: the caller's objects, or labelled copies in a dry run
+	var set *applySet
+	if so.prune {
+		if set, err = c.beginApplySet(ctx, so, objs, ms); err != nil {
+			return cs, err
+		}
+		sent = set.label(objs, so.dryRun)
+	}
 	for n, stage := range stages {
 		changes := make([]Change, len(stage))
-		priors := c.readPriors(ctx, objs, ms, stage)
+		priors := make([]prior, len(stage))
+		if !so.dryRun { // a dry run compares whole objects: applyMember reads each
+			priors = c.readPriors(ctx, objs, ms, stage)
+		}
 		runBounded(len(stage), func(k int) {
 			i := stage[k]
-			changes[k] = c.applyMember(ctx, objs[i], ms[i], priors[k], applyOpts)
+			changes[k] = c.applyMember(ctx, objs[i], sent[i], ms[i], priors[k], applyOpts, so)
 		})
 		if err := stageFailure("apply", n, len(stages), changes); err != nil {
 			cs.Changes = append(cs.Changes, changes...)
 			return cs, err
 		}
-		for k, i := range stage {
-			changes[k].Err = c.awaitUsable(ctx, ms[i], objs[i].APIVersion())
+		if !so.dryRun { // nothing was created to wait for
+			for k, i := range stage {
+				changes[k].Err = c.awaitUsable(ctx, ms[i], objs[i].APIVersion())
+			}
 		}
 		cs.Changes = append(cs.Changes, changes...)
 		if err := stageFailure("wait after", n, len(stages), changes); err != nil {
 			return cs, err
 		}
 	}
+	if set != nil {
+		pruned, err := c.finishApplySet(ctx, set, ms, so.dryRun)
+		cs.Changes = append(cs.Changes, pruned...)
+		if err != nil {
+			return cs, err
+		}
+	}
 	return cs, nil
 }
 
-// applyMember applies one object and classifies the change by what was
-// known of it before (read now when p is not known).
-func (c *Client) applyMember(ctx context.Context, o *Object, m setMember, p prior, opts []ApplyOption) Change {
+// applyMember applies one object (sent: o, or in a dry run o's labelled
+// copy) and classifies the change by what was known of it before (read
+// now when p is not known). In a dry run the object is read whole and
+// compared with the server's answer, since a dry run leaves the
+// resourceVersion as it was even when it would change the object.
+func (c *Client) applyMember(ctx context.Context, o, sent *Object, m setMember, p prior, opts []ApplyOption, so *setOptions) Change {
 	ch := Change{Object: o}
+	var before *Object
 	if !p.known {
-		before, err := New(o.APIVersion(), o.Kind()).SetName(m.name).SetNamespace(m.namespace).Read(ctx, WithClient(c))
+		var err error
+		before, err = New(o.APIVersion(), o.Kind()).SetName(m.name).SetNamespace(m.namespace).Read(ctx, WithClient(c))
 		if err != nil && !apierrors.IsNotFound(err) {
 			ch.Err = err
 			return ch
 		}
 		p = prior{known: true, exists: err == nil, rv: before.ResourceVersion()}
 	}
-	if _, err := o.Apply(ctx, opts...); err != nil {
+	answer, err := sent.Apply(ctx, opts...)
+	if err != nil && so.recreate && isImmutableError(err) {
+		if !so.dryRun {
+			err = c.recreate(ctx, sent, m, opts)
+		} else {
+			err = nil // a dry run cannot apply to a deleted object: say what would happen
+		}
+		ch.Recreated = err == nil
+	}
+	if err != nil {
 		ch.Err = err
 		return ch
 	}
 	switch {
-	case !p.exists:
+	case !p.exists || ch.Recreated:
 		ch.Action = Created
+	case so.dryRun && sameLiveContent(before, answer):
+		ch.Action = Unchanged
+	case so.dryRun:
+		ch.Action = Configured
 	case o.ResourceVersion() == p.rv:
 		ch.Action = Unchanged
 	default:

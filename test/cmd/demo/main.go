@@ -1,7 +1,8 @@
 // Command demo starts a local control plane (etcd and kube-apiserver built
 // by hack/controlplane.sh), writes a kubeconfig for it, runs
-// examples/quickstart against it with KUBECONFIG pointing there, and stops
-// the control plane. `make demo` runs it.
+// examples/quickstart (or the example its argument names) against it with
+// KUBECONFIG pointing there, and stops the control plane. `make demo` runs
+// it; `make demo-apply` runs examples/applyall.
 package main
 
 import (
@@ -38,8 +39,12 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(filepath.Dir(kubeconfig))
-	fmt.Printf("demo: control plane up at %s; running examples/quickstart\n\n", cfg.Host)
-	cmd := exec.Command("go", "run", "./examples/quickstart")
+	example := "quickstart"
+	if len(os.Args) > 1 {
+		example = os.Args[1]
+	}
+	fmt.Printf("demo: control plane up at %s; running examples/%s\n\n", cfg.Host, example)
+	cmd := exec.Command("go", "run", "./examples/"+example)
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr

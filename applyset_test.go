@@ -1,0 +1,147 @@
+package kobj
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// The expected ids were computed outside Go, with Python's hashlib and
+// base64.urlsafe_b64encode (padding stripped), and are what kubectl's own
+// ApplySet.ID gives (test/e2e/applyset_kubectl_test.go calls it; the e2e
+// suite also reads them from what the kubectl binary writes).
+func TestApplySetID(t *testing.T) {
+	for _, tc := range []struct {
+		group, kind, namespace, name string
+		want                         string
+	}{
+		{"", "ConfigMap", "shop", "set", "applyset-7fFB87CRhJ5TNi_w4TDPYDEGqjgqS1PzgLi-dyqcOv4-v1"},
+		{"", "Secret", "shop", "set", "applyset-FzxrwoaIPTCEj0WYvvKYzh_1_3tCFpkt2KWr_V1lRL4-v1"},
+		{"example.com", "Widget", "", "parent", "applyset-eOiL6Cf18-wHjOv349TAav5okrCeFdc__jEbVc5UhSo-v1"},
+	} {
+		if got := ApplySetID(tc.group, tc.kind, tc.namespace, tc.name); got != tc.want {
+			t.Errorf("ApplySetID(%q, %q, %q, %q) = %s, want %s", tc.group, tc.kind, tc.namespace, tc.name, got, tc.want)
+		}
+		// A label value: at most 63 characters.
+		if got := ApplySetID(tc.group, tc.kind, tc.namespace, tc.name); len(got) > 63 {
+			t.Errorf("ApplySetID %s has %d characters, more than a label value may", got, len(got))
+		}
+	}
+}
+
+func TestApplySetAnnotations(t *testing.T) {
+	gk := func(group, kind string) schema.GroupKind { return schema.GroupKind{Group: group, Kind: kind} }
+	for _, tc := range []struct {
+		name           string
+		oldKinds       []schema.GroupKind
+		newKinds       []schema.GroupKind
+		oldNS, newNS   []string
+		superset       bool
+		wantKinds      string
+		wantNamespaces string
+	}{
+		{name: "core and grouped kinds, sorted as strings",
+			newKinds:  []schema.GroupKind{gk("apps", "Deployment"), gk("", "ConfigMap"), gk("example.com", "Widget"), gk("", "Service")},
+			newNS:     []string{"shop"},
+			wantKinds: "ConfigMap,Deployment.apps,Service,Widget.example.com"},
+		{name: "other namespaces listed, the parent's left out",
+			newKinds: []schema.GroupKind{gk("", "ConfigMap")}, newNS: []string{"shop", "b-ns", "a-ns"},
+			wantKinds: "ConfigMap", wantNamespaces: "a-ns,b-ns"},
+		{name: "superset of old and new",
+			oldKinds: []schema.GroupKind{gk("", "Secret")}, oldNS: []string{"shop", "old"},
+			newKinds: []schema.GroupKind{gk("", "ConfigMap")}, newNS: []string{"shop"}, superset: true,
+			wantKinds: "ConfigMap,Secret", wantNamespaces: "old"},
+		{name: "latest drops the old",
+			oldKinds: []schema.GroupKind{gk("", "Secret")}, oldNS: []string{"shop", "old"},
+			newKinds: []schema.GroupKind{gk("", "ConfigMap")}, newNS: []string{"shop"},
+			wantKinds: "ConfigMap"},
+		{name: "an empty set", wantKinds: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &applySet{parent: New("v1", "ConfigMap").SetName("set").SetNamespace("shop"),
+				id: "applyset-x-v1", tooling: "kobj/v1.2.3",
+				oldKinds: set(tc.oldKinds), newKinds: set(tc.newKinds),
+				oldNamespaces: set(tc.oldNS), newNamespaces: set(tc.newNS)}
+			want := map[string]string{
+				ApplySetToolingAnnotation:    "kobj/v1.2.3",
+				ApplySetGroupKindsAnnotation: tc.wantKinds,
+				ApplySetNamespacesAnnotation: tc.wantNamespaces,
+			}
+			if got := s.parentAnnotations(tc.superset); !maps.Equal(got, want) {
+				t.Errorf("annotations %v, want %v", got, want)
+			}
+			p := s.parentPatch(tc.superset)
+			if got := p.Labels(); !maps.Equal(got, map[string]string{ApplySetIDLabel: "applyset-x-v1"}) {
+				t.Errorf("parent patch labels %v", got)
+			}
+			if p.APIVersion() != "v1" || p.Kind() != "ConfigMap" || p.Namespace() != "shop" || p.Name() != "set" {
+				t.Errorf("parent patch is %s, want v1 ConfigMap shop/set", p)
+			}
+			if _, hasData := p.u.Object["data"]; hasData {
+				t.Errorf("parent patch carries data: %v", p.u.Object)
+			}
+		})
+	}
+}
+
+func set[K comparable](ks []K) map[K]bool {
+	m := map[K]bool{}
+	for _, k := range ks {
+		m[k] = true
+	}
+	return m
+}
+
+func TestApplySetTooling(t *testing.T) {
+	for _, tc := range []struct {
+		tooling, name string
+		valid         bool
+	}{
+		{"kubectl/v1.37.2", "kubectl", true},
+		{"kobj/v0.0.0", "kobj", true},
+		{"example.com/deployer/v2", "example.com/deployer", true},
+		{"kubectl", "kubectl", false},
+		{"kubectl/", "kubectl", false},
+		{"/v1", "", false},
+		{"", "", false},
+	} {
+		if got := toolingName(tc.tooling); got != tc.name {
+			t.Errorf("toolingName(%q) = %q, want %q", tc.tooling, got, tc.name)
+		}
+		if err := checkTooling(tc.tooling); (err == nil) != tc.valid {
+			t.Errorf("checkTooling(%q) = %v, want valid %v", tc.tooling, err, tc.valid)
+		}
+	}
+	if got := DefaultApplySetTooling(); !strings.HasPrefix(got, "kobj/v") || checkTooling(got) != nil {
+		t.Errorf("DefaultApplySetTooling() = %q, want kobj/<version>", got)
+	}
+}
+
+func TestIsImmutableError(t *testing.T) {
+	cm := schema.GroupKind{Kind: "ConfigMap"}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"immutable ConfigMap", apierrors.NewInvalid(cm, "x", field.ErrorList{
+			field.Forbidden(field.NewPath("data"), "field is immutable when `immutable` is set")}), true},
+		{"immutable Service field", apierrors.NewInvalid(schema.GroupKind{Kind: "Service"}, "s", field.ErrorList{
+			field.Invalid(field.NewPath("spec", "clusterIP"), "10.0.0.9", "field is immutable")}), true},
+		{"another invalid value", apierrors.NewInvalid(cm, "x", field.ErrorList{
+			field.Invalid(field.NewPath("data"), "not a valid key!", "a valid config key must consist of ...")}), false},
+		{"not a 422", apierrors.NewBadRequest("field is immutable"), false},
+		{"wrapped", fmt.Errorf("apply: %w", apierrors.NewInvalid(cm, "x", field.ErrorList{
+			field.Forbidden(field.NewPath("data"), "field is immutable when `immutable` is set")})), true},
+	} {
+		if got := isImmutableError(tc.err); got != tc.want {
+			t.Errorf("%s: isImmutableError(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
+	}
+}
