@@ -2,6 +2,7 @@ package kobj
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -203,7 +204,17 @@ func (c *Client) applyMember(ctx context.Context, o, sent *Object, m setMember, 
 			ch.Err = err
 			return ch
 		}
-		p = prior{known: true, exists: err == nil, rv: before.ResourceVersion()}
+		p = prior{known: true}
+		if err == nil {
+			p = prior{known: true, exists: true, rv: before.ResourceVersion(), live: before.u.Object}
+		}
+	}
+	if !so.dryRun && p.live != nil && c.appliesNothingTo(sent, p.live, m, opts) {
+		if served, err := json.Marshal(p.live); err == nil {
+			sent.adopt(p.live, served) // what the apply would have answered
+			ch.Action = Unchanged
+			return ch
+		}
 	}
 	answer, err := sent.Apply(ctx, opts...)
 	if err != nil && so.recreate && isImmutableError(err) {

@@ -2,10 +2,10 @@ package kobj
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
+		"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
 // priorListThreshold is how many objects of one kind in one namespace a
@@ -15,15 +15,13 @@ import (
 // one by one.
 const priorListThreshold = 4
 
-// metadataListAccept asks for the metadata of a list's items only
-// (PartialObjectMetadataList), the full list from a server that cannot.
-const metadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 
 // prior is what ApplyAll knows of an object before applying it.
 type prior struct {
-	known  bool   // read already; otherwise applyMember reads it
-	exists bool   // the object exists
-	rv     string // its resourceVersion
+	known  bool           // read already; otherwise applyMember reads it
+	exists bool           // the object exists
+	rv     string         // its resourceVersion
+	live   map[string]any // the object as the server holds it, when it exists
 }
 
 // readPriors reads, for each group of at least priorListThreshold objects
@@ -47,55 +45,67 @@ func (c *Client) readPriors(ctx context.Context, objs []*Object, ms []setMember,
 		if len(groups[g]) < priorListThreshold {
 			return
 		}
-		rvs, err := c.listVersions(ctx, g.apiVersion, g.kind, g.namespace)
+		items, err := c.listLive(ctx, g.apiVersion, g.kind, g.namespace)
 		if err != nil {
 			return
 		}
 		for _, k := range groups[g] {
-			rv, exists := rvs[ms[stage[k]].name]
-			priors[k] = prior{known: true, exists: exists, rv: rv}
+			priors[k] = priorOf(items[ms[stage[k]].name], g.apiVersion, g.kind)
 		}
 	})
 	return priors
 }
 
-// listVersions returns the resourceVersion of every object of the kind in
-// the namespace ("" for a cluster-scoped kind), by name, reading metadata
-// only, page by page.
-func (c *Client) listVersions(ctx context.Context, apiVersion, kind, namespace string) (map[string]string, error) {
+// priorOf is the prior of an object the server holds as live (nil: it
+// does not exist). A list's items may lack their apiVersion and kind.
+func priorOf(live map[string]any, apiVersion, kind string) prior {
+	if live == nil {
+		return prior{known: true}
+	}
+	if live["apiVersion"] == nil || live["kind"] == nil {
+		live["apiVersion"], live["kind"] = apiVersion, kind
+	}
+	md, _ := live["metadata"].(map[string]any)
+	rv, _ := md["resourceVersion"].(string)
+	return prior{known: true, exists: true, rv: rv, live: live}
+}
+
+// listLive returns every object of the kind in the namespace ("" for a
+// cluster-scoped kind), by name, page by page. Whole objects, not their
+// metadata only: whether an apply would change one is told from its
+// content and its managedFields.
+func (c *Client) listLive(ctx context.Context, apiVersion, kind, namespace string) (map[string]map[string]any, error) {
 	t, err := New(apiVersion, kind+"List").SetNamespace(namespace).resolve(ctx, "list", &callOptions{client: c}, false)
 	if err != nil {
 		return nil, err
 	}
-	rvs := map[string]string{}
+	items := map[string]map[string]any{}
 	opts := metav1.ListOptions{Limit: 500}
 	for {
 		req, err := t.request("GET", false, &opts)
 		if err != nil {
 			return nil, err
 		}
-		req.accept, req.idempotent = metadataListAccept, true
+		req.idempotent = true
 		resp, err := t.c.do(ctx, req)
 		if err != nil {
 			return nil, err
 		}
 		var page struct {
 			Metadata metav1.ListMeta `json:"metadata"`
-			Items    []struct {
-				Metadata struct {
-					Name            string `json:"name"`
-					ResourceVersion string `json:"resourceVersion"`
-				} `json:"metadata"`
-			} `json:"items"`
+			Items    []map[string]any `json:"items"`
 		}
-		if err := json.Unmarshal(resp.Body, &page); err != nil {
+		if err := utiljson.Unmarshal(resp.Body, &page); err != nil {
 			return nil, fmt.Errorf("decoding a list page: %w", err)
 		}
 		for _, it := range page.Items {
-			rvs[it.Metadata.Name] = it.Metadata.ResourceVersion
+			md, _ := it["metadata"].(map[string]any)
+			if name, _ := md["name"].(string); name != "" {
+				items[name] = it
+			}
 		}
 		if page.Metadata.Continue == "" {
-			return rvs, nil
+			return items, nil
 		}
 		opts.Continue = page.Metadata.Continue
 	}

@@ -14,6 +14,25 @@ import (
 // fields, the server normalised a value, a list is in another order), the
 // apply is sent and the server decides, as it would without this check.
 
+// appliesNothingTo reports whether applying o with opts, as ApplyAll
+// would, to live (member m as the server holds it) would change nothing.
+func (c *Client) appliesNothingTo(o *Object, live map[string]any, m setMember, opts []ApplyOption) bool {
+	co, err := gather(opts, ApplyOption.applyToApply)
+	if err != nil {
+		return false
+	}
+	manager := co.fieldManager
+	if manager == "" {
+		manager = c.manager
+	}
+	served, err := o.lastServed()
+	if err != nil {
+		return false
+	}
+	body, err := applyBody(o.u.Object, served, manager, false, m.name, m.namespace)
+	return err == nil && appliesNothing(body, live, manager)
+}
+
 // appliesNothing reports whether applying body, as manager, to live (the
 // object as the server holds it, managedFields included) would leave live
 // as it is.
