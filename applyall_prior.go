@@ -2,7 +2,7 @@ package kobj
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -14,7 +14,6 @@ import (
 // in the namespace, the set's or not, so a few objects are cheaper read
 // one by one.
 const priorListThreshold = 4
-
 
 // prior is what ApplyAll knows of an object before applying it.
 type prior struct {
@@ -92,7 +91,7 @@ func (c *Client) listLive(ctx context.Context, apiVersion, kind, namespace strin
 			return nil, err
 		}
 		var page struct {
-			Metadata metav1.ListMeta `json:"metadata"`
+			Metadata metav1.ListMeta  `json:"metadata"`
 			Items    []map[string]any `json:"items"`
 		}
 		if err := utiljson.Unmarshal(resp.Body, &page); err != nil {
