@@ -34,9 +34,15 @@ func podObject(ns, name string) *kobj.Object {
 // it, which caches nothing on disk.
 func withLogs(t *testing.T, f *fakeAPI, handle http.HandlerFunc, opts ...kobj.ClientOption) *kobj.Client {
 	t.Helper()
+	return withSubresource(t, f, "log", handle, opts...)
+}
+
+// withSubresource is withLogs for the subresource sub.
+func withSubresource(t *testing.T, f *fakeAPI, sub string, handle http.HandlerFunc, opts ...kobj.ClientOption) *kobj.Client {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path, _ := strings.CutPrefix(r.URL.Path, f.prefix)
-		if !strings.HasSuffix(path, "/log") {
+		if !strings.HasSuffix(path, "/"+sub) {
 			f.serve(w, r)
 			return
 		}
