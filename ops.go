@@ -215,6 +215,9 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	q := url.Values{}
 	for _, p := range op.Params {
 		v, ok := values[p.Name]
+		if ok && p.In != "path" && strings.Contains(op.Path, "{"+p.Name+"}") {
+			continue // a proxy's path, which its query names as well: in the path only
+		}
 		if !ok {
 			if p.Required {
 				return nil, fmt.Errorf("missing required %s parameter %q", p.In, p.Name)
@@ -222,10 +225,11 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 			continue
 		}
 		if p.In == "path" {
-			if err := validSegment(p.Name, v); err != nil {
+			escaped, err := pathValue(op, &p, v)
+			if err != nil {
 				return nil, err
 			}
-			path = strings.Replace(path, "{"+p.Name+"}", url.PathEscape(v), 1)
+			path = strings.Replace(path, "{"+p.Name+"}", escaped, 1)
 		} else if vs, ok := lists[p.Name]; ok && vs[0] == v {
 			q[p.Name] = vs
 		} else {
@@ -245,6 +249,27 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	}
 	req.body, req.contentType = body.data, body.contentType
 	return &preparedCall{c: c, op: op, req: req}, nil
+}
+
+// pathValue checks and escapes the value of a path parameter: one
+// segment, except the trailing {path} of a proxy operation, which is a
+// path below the proxied address (metrics, api/v1/x), each of its
+// segments checked and escaped.
+func pathValue(op *Operation, p *Parameter, v string) (string, error) {
+	if p.Name != "path" || !strings.HasSuffix(op.Path, "/{path}") {
+		if err := validSegment(p.Name, v); err != nil {
+			return "", err
+		}
+		return url.PathEscape(v), nil
+	}
+	segs := strings.Split(strings.TrimPrefix(v, "/"), "/")
+	for i, seg := range segs {
+		if seg == "." || seg == ".." {
+			return "", fmt.Errorf("invalid path %q: it may not contain %q", v, seg)
+		}
+		segs[i] = url.PathEscape(seg)
+	}
+	return strings.Join(segs, "/"), nil
 }
 
 // notForCall fails for the operations whose answer is a stream, which

@@ -113,6 +113,32 @@ func TestCallStreamRequestShape(t *testing.T) {
 	}
 }
 
+// TestCallStreamProxyPath: the {path} of a proxy operation is a path
+// below the proxied address, slashes and all.
+func TestCallStreamProxyPath(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withSubresource(t, f, "metrics", func(w http.ResponseWriter, r *http.Request) { serveLines(w, "up 1") })
+	resp, err := c.CallStream(context.Background(), "connectCoreV1GetNamespacedPodProxyWithPath",
+		kobj.Args{"namespace": "ns", "name": "web-0:8080", "path": "api/v1/metrics"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if body, err := io.ReadAll(resp.Body); err != nil || string(body) != "up 1\n" {
+		t.Errorf("body = %q, %v", body, err)
+	}
+	want := []recorded{{Method: "GET", Path: "/api/v1/namespaces/ns/pods/web-0:8080/proxy/api/v1/metrics"}}
+	if got := f.requests(); !slices.Equal(got, want) {
+		t.Errorf("requests = %+v, want %+v", got, want)
+	}
+	for _, bad := range []string{"../secrets", "a/./b"} {
+		if _, err := c.CallStream(context.Background(), "connectCoreV1GetNamespacedPodProxyWithPath",
+			kobj.Args{"namespace": "ns", "name": "p", "path": bad}); err == nil || !strings.Contains(err.Error(), "may not contain") {
+			t.Errorf("path %q: error = %v", bad, err)
+		}
+	}
+}
+
 func TestStreamingOperationsNameTheirVerb(t *testing.T) {
 	f := newFakeAPI(t, "")
 	c := f.client()
