@@ -79,12 +79,6 @@ func (c *container) restart() {
 	c.mu.Unlock()
 }
 
-func (c *container) follows() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nfollow
-}
-
 // Log appends lines to the running instance's log of ref, stamped with the
 // current time, and wakes the follow streams. It fails when the fake does
 // not run the container.
@@ -117,10 +111,11 @@ func (k *Kubelet) Append(ref Ref, lines ...Line) error {
 	return nil
 }
 
-// WaitFollows blocks until at least n follow streams of ref are open on
-// the fake, so that a test writes the lines a stream must receive after
-// that stream started. It fails when ctx ends first or the fake does not
-// run the container.
+// WaitFollows blocks until exactly n follow streams of ref are open on the
+// fake: so that a test writes the lines a stream must receive after that
+// stream started (n ≥ 1), or knows that a client's end reached the kubelet
+// (n = 0). It fails when ctx ends first or the fake does not run the
+// container.
 func (k *Kubelet) WaitFollows(ctx context.Context, ref Ref, n int) error {
 	_, c, err := k.container(ref)
 	if err != nil {
@@ -130,7 +125,7 @@ func (k *Kubelet) WaitFollows(ctx context.Context, ref Ref, n int) error {
 		c.mu.Lock()
 		have, changed := c.nfollow, c.changed
 		c.mu.Unlock()
-		if have >= n {
+		if have == n {
 			return nil
 		}
 		select {

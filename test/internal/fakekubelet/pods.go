@@ -142,14 +142,3 @@ func (k *Kubelet) EndFollowStreams() int {
 	}
 	return n
 }
-
-// Follows returns how many follow streams of ref are open now. A test
-// waits on it (polling) to know that a stream reached the fake before it
-// writes the lines that stream must receive.
-func (k *Kubelet) Follows(ref Ref) int {
-	_, c, err := k.container(ref)
-	if err != nil {
-		return 0
-	}
-	return c.follows()
-}
