@@ -30,9 +30,10 @@ const BodyArg = "body"
 // Before any request, Call fails on an unknown operation (naming the
 // closest ones), an unknown parameter (listing the valid ones), a missing
 // required parameter or body, a value of the wrong type, and a streaming
-// operation (watch, follow, exec, attach, port-forward, proxy), which kobj
-// does not support yet. A server error is an *apierrors.StatusError,
-// returned with the Response.
+// operation, naming what runs it: Watch for a watch, CallStream for a
+// followed log or a proxy, Object.Exec and Object.PortForward for exec and
+// port-forward. A server error is an *apierrors.StatusError, returned
+// with the Response.
 func (c *Client) Call(ctx context.Context, op string, args Args, opts ...CallOption) (_ *Response, err error) {
 	defer wrapCall(&err, "Call "+op)
 	co, err := gather(opts, CallOption.applyToCall)
@@ -42,7 +43,7 @@ func (c *Client) Call(ctx context.Context, op string, args Args, opts ...CallOpt
 	if co.client != nil {
 		c = co.client
 	}
-	call, err := c.prepare(ctx, op, args, co, nil)
+	call, err := c.prepare(ctx, op, args, co, nil, false)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +72,7 @@ func (o *Object) Call(ctx context.Context, op string, args Args, opts ...CallOpt
 	if err != nil {
 		return nil, err
 	}
-	call, err := c.prepare(ctx, op, args, co, o)
+	call, err := c.prepare(ctx, op, args, co, o, false)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +167,9 @@ type preparedCall struct {
 }
 
 // prepare resolves op and checks and places every argument.
-func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOptions, o *Object) (*preparedCall, error) {
+// stream is true for CallStream and the streaming verbs, which take the
+// streaming operations that Call refuses.
+func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOptions, o *Object, stream bool) (*preparedCall, error) {
 	apiVersion := ""
 	if o != nil {
 		apiVersion = o.APIVersion()
@@ -175,19 +178,13 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	if err != nil {
 		return nil, err
 	}
-	if op.Streaming && strings.HasPrefix(op.Action, "watch") {
-		return nil, fmt.Errorf("%s is a watch, which Call cannot return: use Watch on the object or its list kind (kobj.New(apiVersion, \"FooList\").Watch), which also resumes after disconnects and 410 Gone", op.ID)
+	if !stream {
+		if err := notForCall(op, args); err != nil {
+			return nil, err
+		}
 	}
-	if op.Streaming {
-		return nil, fmt.Errorf("streaming operations (%s) are not supported yet", op.Action)
-	}
-	if v, ok := args["watch"]; ok && v == true {
-		return nil, fmt.Errorf("watch=true streams events, which Call cannot return: use Watch on the object or its list kind (kobj.New(apiVersion, \"FooList\").Watch), which also resumes after disconnects and 410 Gone")
-	}
-	if v, ok := args["follow"]; ok && v == true {
-		return nil, fmt.Errorf("follow=true streams its answer, which is not supported yet")
-	}
-	values := map[string]string{}
+	values := map[string]string{}  // the first value of each argument
+	lists := map[string][]string{} // every value, for query parameters
 	for k, v := range args {
 		if k == BodyArg {
 			continue
@@ -196,11 +193,13 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 		if p == nil {
 			return nil, fmt.Errorf("unknown parameter %q%s; its parameters are %s", k, closest(k, op.paramNames()), strings.Join(op.paramNames(), ", "))
 		}
-		s, err := paramString(p, v)
+		vs, err := paramValues(op, p, v)
 		if err != nil {
 			return nil, fmt.Errorf("parameter %q: %w", k, err)
 		}
-		values[k] = s
+		if len(vs) > 0 {
+			values[k], lists[k] = vs[0], vs
+		}
 	}
 	own := false
 	if o != nil {
@@ -227,6 +226,8 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 				return nil, err
 			}
 			path = strings.Replace(path, "{"+p.Name+"}", url.PathEscape(v), 1)
+		} else if vs, ok := lists[p.Name]; ok && vs[0] == v {
+			q[p.Name] = vs
 		} else {
 			q.Set(p.Name, v)
 		}
@@ -244,6 +245,28 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	}
 	req.body, req.contentType = body.data, body.contentType
 	return &preparedCall{c: c, op: op, req: req}, nil
+}
+
+// notForCall fails for the operations whose answer is a stream, which
+// Call would read whole: it names what runs them instead.
+func notForCall(op *Operation, args Args) error {
+	const useWatch = "use Watch on the object or its list kind (kobj.New(apiVersion, \"FooList\").Watch), which also resumes after disconnects and 410 Gone, or CallStream for the raw event stream"
+	if op.Streaming && strings.HasPrefix(op.Action, "watch") {
+		return fmt.Errorf("%s is a watch, which Call cannot return: %s", op.ID, useWatch)
+	}
+	if err := needsUpgrade(op); err != nil {
+		return err
+	}
+	if op.Streaming {
+		return fmt.Errorf("%s streams its answer (%s), which Call would read whole: use CallStream", op.ID, op.Action)
+	}
+	if v, ok := args["watch"]; ok && v == true {
+		return fmt.Errorf("watch=true streams events, which Call cannot return: %s", useWatch)
+	}
+	if v, ok := args["follow"]; ok && v == true {
+		return fmt.Errorf("follow=true streams its answer, which Call would read whole: use CallStream, or Object.Logs for a pod's log")
+	}
+	return nil
 }
 
 // ownOperation checks that op acts on o's own resource (or a subresource of

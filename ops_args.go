@@ -46,6 +46,44 @@ func closest(s string, names []string) string {
 	return fmt.Sprintf(" (did you mean %q?)", near[0])
 }
 
+// paramValues checks v against the parameter's type and formats it for
+// the URL: one value, or, for a parameter the server takes repeated, the
+// values of a slice. The OpenAPI documents type exec's command as one
+// string and port-forward's ports as one integer, yet the server takes
+// argv and several ports as repeated query parameters.
+func paramValues(op *Operation, p *Parameter, v any) ([]string, error) {
+	rv := reflect.ValueOf(v)
+	if !repeatable(op, p) || (rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array) {
+		s, err := paramString(p, v)
+		if err != nil {
+			return nil, err
+		}
+		return []string{s}, nil
+	}
+	if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Uint8 {
+		return nil, fmt.Errorf("want a list of %ss, got %T", p.Type, v)
+	}
+	out := make([]string, 0, rv.Len())
+	for i := range rv.Len() {
+		s, err := paramString(p, rv.Index(i).Interface())
+		if err != nil {
+			return nil, fmt.Errorf("item %d: %w", i, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// repeatable says whether the server takes p repeated: exec's command
+// (argv) and port-forward's ports.
+func repeatable(op *Operation, p *Parameter) bool {
+	if op.Action != "connect" || p.In != "query" {
+		return false
+	}
+	return p.Name == "command" && strings.HasSuffix(op.Path, "/exec") ||
+		p.Name == "ports" && strings.HasSuffix(op.Path, "/portforward")
+}
+
 // paramString checks v against the parameter's type and formats it for the URL.
 func paramString(p *Parameter, v any) (string, error) {
 	rv := reflect.ValueOf(v)

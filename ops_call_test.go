@@ -152,10 +152,10 @@ func TestCallRejectsBadArgumentsBeforeAnyRequest(t *testing.T) {
 		}, "use Watch", nil},
 		{"follow", func(c *Client) (*Response, error) {
 			return c.Call(context.Background(), "readCoreV1NamespacedPodLog", Args{"namespace": "ns", "name": "p", "follow": true})
-		}, "not supported yet", nil},
+		}, "use CallStream", nil},
 		{"connect", func(c *Client) (*Response, error) {
 			return c.Call(context.Background(), "connectCoreV1GetNamespacedPodExec", Args{"namespace": "ns", "name": "p"})
-		}, "streaming operations (connect) are not supported yet", nil},
+		}, "use Object.Exec", nil},
 		{"patch type the operation does not accept", func(c *Client) (*Response, error) {
 			return c.Call(context.Background(), "patchCoreV1NamespacedPod", Args{"namespace": "ns", "name": "p", "body": "{}"}, PatchAs("application/yaml"))
 		}, "is not accepted", nil},

@@ -1,0 +1,258 @@
+package kobj
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/remotecommand"
+	utilexec "k8s.io/client-go/util/exec"
+	streamhttp "k8s.io/streaming/pkg/httpstream"
+)
+
+// ExecResult is what a command run by [Object.Exec] left: its exit code,
+// and what it wrote to stdout and stderr, when the caller gave no writer
+// for them ([Stdout], [Stderr]). With [TTY], stderr is part of stdout.
+type ExecResult struct {
+	ExitCode int
+	Stdout   []byte
+	Stderr   []byte
+}
+
+// ExitError is the error of a command that exited with a non-zero code,
+// when [CheckExitCode] asks for one. errors.As finds it in Exec's error.
+type ExitError struct {
+	Code int
+}
+
+// Error says the command's exit code.
+func (e *ExitError) Error() string { return fmt.Sprintf("command exited with code %d", e.Code) }
+
+// Exec runs command (argv: no shell, unless command starts one) in a
+// container of o, a Pod, and waits for it to end. The stdin given by
+// [Stdin] is sent and, at its end, closed, so that commands reading to the
+// end (cat, tar x) finish; [Stdout] and [Stderr] receive the output as it
+// comes, else ExecResult captures it. [Container] picks the container;
+// [TTY] allocates a terminal (stderr then goes to stdout).
+//
+// The connection is a WebSocket (protocol v5.channel.k8s.io) when the
+// server can upgrade to one, else SPDY, through client-go's remotecommand,
+// over the client's credentials; it takes no MaxInFlight slot, and
+// rest.Config.Timeout does not cut it. A client made with WithHTTPClient
+// connects with its rest.Config's credentials. Ending ctx ends the command's
+// connection; a reader given to Stdin that blocks may keep one goroutine
+// until its Read returns.
+//
+// A non-zero exit sets ExecResult.ExitCode and is not an error, unless
+// [CheckExitCode] is given: Exec then also returns an error wrapping an
+// *ExitError. Exec fails before any request when command is empty, o names
+// no object, or its kind is not a Pod; the server's refusal (a Pod not
+// yet on a node, an unknown container) is an *apierrors.StatusError.
+func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption) (_ *ExecResult, err error) {
+	defer wrapCall(&err, callName("Exec", o))
+	so, err := gatherStream(opts, ExecOption.applyToExec)
+	if err != nil {
+		return nil, err
+	}
+	if len(command) == 0 {
+		return nil, errors.New("no command")
+	}
+	t, err := o.streamTarget(ctx, so, "exec", "Exec runs a command in a Pod's container")
+	if err != nil {
+		return nil, err
+	}
+	if err := t.mustBePods("Exec"); err != nil {
+		return nil, err
+	}
+	args := Args{"namespace": t.namespace, "name": t.name, "command": command,
+		"stdin": so.stdin != nil, "stdout": true, "stderr": !so.tty, "tty": so.tty}
+	if so.container != "" {
+		args["container"] = so.container
+	}
+	u, err := t.c.connectURL(ctx, "connectCoreV1PostNamespacedPodExec", args)
+	if err != nil {
+		return nil, err
+	}
+	res := &ExecResult{}
+	var stdout, stderr bytes.Buffer
+	streams := remotecommand.StreamOptions{Stdin: so.stdin, Stdout: so.stdout, Stderr: so.stderr, Tty: so.tty}
+	if streams.Stdout == nil {
+		streams.Stdout = &stdout
+	}
+	if streams.Stderr == nil && !so.tty {
+		streams.Stderr = &stderr
+	}
+	if so.tty {
+		streams.Stderr = nil
+	}
+	if err := t.c.throttle(ctx, "POST", *u); err != nil {
+		return nil, err
+	}
+	err = t.c.execute(ctx, u, streams)
+	var exit utilexec.CodeExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		res.ExitCode = exit.Code
+	default:
+		return nil, err
+	}
+	if so.stdout == nil {
+		res.Stdout = stdout.Bytes()
+	}
+	if so.stderr == nil && !so.tty {
+		res.Stderr = stderr.Bytes()
+	}
+	if so.checkExit && res.ExitCode != 0 {
+		return res, fmt.Errorf("%s: %w", strings.Join(command, " "), &ExitError{Code: res.ExitCode})
+	}
+	return res, nil
+}
+
+// mustBePods fails unless the target is a core Pod: the operations the
+// streaming verbs call are the Pods'.
+func (t *target) mustBePods(verb string) error {
+	if t.info.Group != "" || t.info.Resource != "pods" {
+		return fmt.Errorf("%w: %s runs in Pods, not in %s %s", ErrUnsupported, verb, t.info.APIVersion(), t.info.Kind)
+	}
+	return nil
+}
+
+// connectURL is the address of a connect operation with args, checked and
+// placed by the operation index, below the server's URL (and its path
+// prefix).
+func (c *Client) connectURL(ctx context.Context, op string, args Args) (*url.URL, error) {
+	call, err := c.prepare(ctx, op, args, &callOptions{}, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	return c.url(call.req.path, call.req.query), nil
+}
+
+// upgradeConfig is the rest.Config of upgraded connections (exec,
+// port-forward): the client's, without the Timeout meant for whole
+// answers.
+func (c *Client) upgradeConfig() *rest.Config {
+	cfg := rest.CopyConfig(c.cfg)
+	cfg.Timeout = 0
+	return cfg
+}
+
+// execute runs a remote command at u: over a WebSocket first, over SPDY
+// when the WebSocket upgrade fails, as kubectl does. When both upgrades
+// fail and the server answered the first with a Status (a Pod without a
+// node, an unknown container), that Status is the error: SPDY's error
+// keeps only its text.
+func (c *Client) execute(ctx context.Context, u *url.URL, streams remotecommand.StreamOptions) error {
+	cfg := c.upgradeConfig()
+	ws, err := remotecommand.NewWebSocketExecutor(cfg, "GET", u.String())
+	if err != nil {
+		return err
+	}
+	spdy, err := remotecommand.NewSPDYExecutor(cfg, "POST", u)
+	if err != nil {
+		return err
+	}
+	var refused *apierrors.StatusError
+	exec, err := remotecommand.NewFallbackExecutor(ws, spdy, func(err error) bool {
+		if !isUpgradeFailure(err) {
+			return false
+		}
+		refused = upgradeRefusal(err)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	err = exec.StreamWithContext(ctx, streams)
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil && refused != nil && strings.Contains(err.Error(), "unable to upgrade connection") {
+		return refused
+	}
+	return err
+}
+
+// isUpgradeFailure tells an upgrade the server (or a proxy) did not make,
+// worth trying again over SPDY, from a failure of the command itself.
+func isUpgradeFailure(err error) bool {
+	return streamhttp.IsUpgradeFailure(err) || httpstream.IsUpgradeFailure(err) ||
+		streamhttp.IsHTTPSProxyError(err)
+}
+
+// upgradeRefusal returns the server's Status within a failed upgrade, or
+// nil.
+func upgradeRefusal(err error) *apierrors.StatusError {
+	var cause error
+	var streaming *streamhttp.UpgradeFailureError
+	var legacy *httpstream.UpgradeFailureError
+	switch {
+	case errors.As(err, &streaming):
+		cause = streaming.Cause
+	case errors.As(err, &legacy):
+		cause = legacy.Cause
+	}
+	var status *apierrors.StatusError
+	if cause != nil && errors.As(cause, &status) {
+		return status
+	}
+	return nil
+}
+
+// ExecFlagOption is what [TTY] and [CheckExitCode] return; see there.
+type ExecFlagOption struct{ checkExit bool }
+
+// TTY makes Exec allocate a terminal for the command; its stderr then
+// goes to stdout.
+func TTY() ExecFlagOption { return ExecFlagOption{} }
+
+// CheckExitCode makes Exec fail, with an error wrapping an *ExitError,
+// when the command exits with a non-zero code.
+func CheckExitCode() ExecFlagOption { return ExecFlagOption{checkExit: true} }
+
+func (f ExecFlagOption) applyToExec(so *streamOptions) {
+	if f.checkExit {
+		so.checkExit = true
+	} else {
+		so.tty = true
+	}
+}
+
+// StdinOption is what [Stdin] returns; see there.
+type StdinOption struct{ r io.Reader }
+
+// Stdin sends r to the command's standard input, then closes it when r
+// ends (io.EOF).
+func Stdin(r io.Reader) StdinOption { return StdinOption{r} }
+
+func (s StdinOption) applyToExec(so *streamOptions) { so.stdin = s.r }
+
+// OutputOption is what [Stdout] and [Stderr] return; see there.
+type OutputOption struct {
+	w      io.Writer
+	stderr bool
+}
+
+// Stdout writes the command's standard output to w as it comes, instead
+// of ExecResult.Stdout.
+func Stdout(w io.Writer) OutputOption { return OutputOption{w: w} }
+
+// Stderr writes the command's standard error to w as it comes, instead of
+// ExecResult.Stderr.
+func Stderr(w io.Writer) OutputOption { return OutputOption{w: w, stderr: true} }
+
+func (o OutputOption) applyToExec(so *streamOptions) {
+	if o.stderr {
+		so.stderr = o.w
+	} else {
+		so.stdout = o.w
+	}
+}
