@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kobj-dev/kobj"
 	"github.com/kobj-dev/kobj/test/internal/fakekubelet"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/kubernetes"
@@ -23,7 +24,7 @@ import (
 type logBench struct {
 	kubelet   *fakekubelet.Kubelet
 	namespace string
-	pod       string
+	podName   string
 	lines     int
 	bytes     int64
 }
@@ -53,13 +54,13 @@ func newLogBench(b *testing.B, ns string) *logBench {
 	if err := k.Log(fakekubelet.Ref{Namespace: ns, Pod: "logs", Container: "main"}, lines...); err != nil {
 		b.Fatal(err)
 	}
-	return &logBench{kubelet: k, namespace: ns, pod: "logs", lines: benchLogLines, bytes: benchLogLines * benchLogLineLen}
+	return &logBench{kubelet: k, namespace: ns, podName: "logs", lines: benchLogLines, bytes: benchLogLines * benchLogLineLen}
 }
 
 // clientGoFollow reads lb's log with client-go's GetLogs(follow).Stream
 // until every byte arrived, and closes the stream.
 func (lb *logBench) clientGoFollow(ctx context.Context, cs kubernetes.Interface) error {
-	body, err := cs.CoreV1().Pods(lb.namespace).GetLogs(lb.pod, &corev1.PodLogOptions{Follow: true}).Stream(ctx)
+	body, err := cs.CoreV1().Pods(lb.namespace).GetLogs(lb.podName, &corev1.PodLogOptions{Follow: true}).Stream(ctx)
 	if err != nil {
 		return err
 	}
@@ -72,8 +73,9 @@ func (lb *logBench) clientGoFollow(ctx context.Context, cs kubernetes.Interface)
 
 // BenchmarkLogFollowThroughput reads one follow stream of an 8 MB log
 // (80,000 lines of 100 bytes) from the fake kubelet through the apiserver,
-// with client-go's GetLogs(...).Stream and with kobj, each a sub-benchmark
-// reporting MB/s (b.SetBytes); the ratio kobj ÷ client-go goes to the table.
+// with client-go's GetLogs(...).Stream, kobj's Logs and kobj's LogLines,
+// each a sub-benchmark reporting MB/s (b.SetBytes), in the same run; the
+// ratios kobj ÷ client-go go to the table.
 func BenchmarkLogFollowThroughput(b *testing.B) {
 	c, _ := newClients(b)
 	lb := newLogBench(b, namespace(b, c))
@@ -98,5 +100,52 @@ func BenchmarkLogFollowThroughput(b *testing.B) {
 		})
 	}
 	run("client-go", func() error { return lb.clientGoFollow(ctx, cs) })
-	_ = rates
+	run("kobj-Logs", func() error { return lb.kobjFollow(ctx, c) })
+	run("kobj-LogLines", func() error { return lb.kobjFollowLines(ctx, c) })
+	peer := rates["client-go"]
+	for _, side := range []string{"kobj-Logs", "kobj-LogLines"} {
+		record(row{
+			what:   fmt.Sprintf("log follow stream of 8 MB (80,000 lines), MB/s, %s", strings.TrimPrefix(side, "kobj-")),
+			kobj:   fmt.Sprintf("%.2f", rates[side]),
+			peer:   fmt.Sprintf("%.2f (client-go GetLogs().Stream)", peer),
+			ratio:  fmt.Sprintf("%.2f", rates[side]/peer),
+			target: "≥ 0.9",
+		})
+	}
+}
+
+// kobjFollow reads lb's log with kobj's Logs(Follow) until every byte
+// arrived, and closes the stream.
+func (lb *logBench) kobjFollow(ctx context.Context, c *kobj.Client) error {
+	rc, err := lb.pod().Logs(ctx, kobj.WithClient(c), kobj.Follow())
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if _, err := io.CopyN(io.Discard, rc, lb.bytes); err != nil {
+		return fmt.Errorf("kobj Logs follow: %w", err)
+	}
+	return nil
+}
+
+// kobjFollowLines reads lb's log with kobj's LogLines(Follow) until every
+// line arrived, and leaves the loop (which closes the stream).
+func (lb *logBench) kobjFollowLines(ctx context.Context, c *kobj.Client) error {
+	n := 0
+	for line, err := range lb.pod().LogLines(ctx, kobj.WithClient(c), kobj.Follow()) {
+		if err != nil {
+			return fmt.Errorf("kobj LogLines follow: %w", err)
+		}
+		if len(line) != benchLogLineLen-1 {
+			return fmt.Errorf("kobj LogLines follow: line %d has %d bytes, want %d", n, len(line), benchLogLineLen-1)
+		}
+		if n++; n == lb.lines {
+			return nil
+		}
+	}
+	return fmt.Errorf("kobj LogLines follow: the stream ended after %d of %d lines", n, lb.lines)
+}
+
+func (lb *logBench) pod() *kobj.Object {
+	return kobj.New("v1", "Pod").SetName(lb.podName).SetNamespace(lb.namespace)
 }
