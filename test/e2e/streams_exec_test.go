@@ -23,6 +23,7 @@ import (
 
 	"github.com/kobj-dev/kobj"
 	"go.uber.org/goleak"
+	utilversion "k8s.io/apimachinery/pkg/util/version"
 )
 
 func TestExec(t *testing.T) {
@@ -142,4 +143,36 @@ type notifyWriter struct {
 func (w *notifyWriter) Write(p []byte) (int, error) {
 	w.once.Do(func() { close(w.wrote) })
 	return len(p), nil
+}
+
+// kobj speaks WebSocket first: from 1.30 the apiserver translates it into
+// SPDY towards the kubelet; before, the apiserver hands the WebSocket to
+// the kubelet, which refuses v5 (as runtimes' streaming servers of that
+// time do), and kobj runs the command again over SPDY.
+func TestExecProtocol(t *testing.T) {
+	p := newFakePod(t)
+	c, log := newCountingClient(t)
+	ctx := testContext(t, time.Minute)
+	if _, err := p.object().Exec(ctx, []string{"echo", "hi"}, kobj.WithClient(c)); err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	for _, r := range log.Matching(func(_, path, _ string) bool { return strings.HasSuffix(path, "/exec") }) {
+		method, _, _ := strings.Cut(r, " ")
+		sent = append(sent, method)
+	}
+	var seen []string
+	for _, r := range p.Kubelet.Requests() {
+		if strings.HasPrefix(r, "POST /exec/") || strings.HasPrefix(r, "GET /exec/") {
+			_, upgrade, _ := strings.Cut(r, " upgrade=")
+			seen = append(seen, strings.ToLower(upgrade))
+		}
+	}
+	want := struct{ sent, seen []string }{[]string{"GET"}, []string{"spdy/3.1"}}
+	if !serverVersion.AtLeast(utilversion.MajorMinor(1, 30)) {
+		want.sent, want.seen = []string{"GET", "POST"}, []string{"websocket", "spdy/3.1"}
+	}
+	if strings.Join(sent, ",") != strings.Join(want.sent, ",") || strings.Join(seen, ",") != strings.Join(want.seen, ",") {
+		t.Fatalf("kobj sent %q and the kubelet saw upgrades %q; want %q and %q on v%s", sent, seen, want.sent, want.seen, serverVersion)
+	}
 }
