@@ -211,6 +211,46 @@ func TestFakeKubeletRestartKeepsThePreviousLog(t *testing.T) {
 	}
 }
 
+func TestFakeKubeletStopEndsFollow(t *testing.T) {
+	p := newFakePod(t)
+	ctx := testContext(t, time.Minute)
+	cs := clientset(t)
+	if err := p.Kubelet.Log(p.Ref("main"), "done"); err != nil {
+		t.Fatal(err)
+	}
+	follow := func() io.ReadCloser {
+		body, err := cs.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Follow: true}).Stream(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body
+	}
+	body := follow()
+	defer body.Close()
+	if err := p.Kubelet.WaitFollows(ctx, p.Ref("main"), 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Kubelet.StopContainer(ctx, p.Ref("main")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(body); err != nil || string(got) != "done\n" {
+		t.Fatalf("follow across the stop: %q, %v; want \"done\\n\" then EOF", got, err)
+	}
+	// A follow of a container that is not running is its log, then EOF.
+	again := follow()
+	defer again.Close()
+	if got, err := io.ReadAll(again); err != nil || string(got) != "done\n" {
+		t.Fatalf("follow after the stop: %q, %v; want \"done\\n\" then EOF", got, err)
+	}
+	pod, err := cs.CoreV1().Pods(p.Namespace).Get(ctx, p.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pod.Status.Phase != corev1.PodSucceeded || pod.Status.ContainerStatuses[0].State.Terminated == nil {
+		t.Fatalf("pod after the stop: phase %s, container %+v", pod.Status.Phase, pod.Status.ContainerStatuses[0].State)
+	}
+}
+
 // execURL is the pods/exec URL of p's container main for command.
 func execURL(t *testing.T, p fakePod, opts corev1.PodExecOptions) *url.URL {
 	opts.Container = "main"

@@ -17,6 +17,7 @@ import (
 	"io"
 	"iter"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -231,23 +232,23 @@ spec: {containers: [{name: main, image: fake.invalid/main}]}
 // the kubelet from the whole second of the last line.
 func TestLogsFollowRestarts(t *testing.T) {
 	tests := []struct {
-		name       string
-		timestamps bool
-		end        func(ctx context.Context, p fakePod) error
+		name                string
+		dropped, timestamps bool
+		end                 func(ctx context.Context, p fakePod) error
 	}{
-		{"stream dropped", false, func(_ context.Context, p fakePod) error {
+		{"stream dropped", true, false, func(_ context.Context, p fakePod) error {
 			if n := p.Kubelet.EndFollowStreams(); n != 1 {
 				return errors.New("no follow stream to end")
 			}
 			return nil
 		}},
-		{"stream dropped, with Timestamps", true, func(_ context.Context, p fakePod) error {
+		{"stream dropped, with Timestamps", true, true, func(_ context.Context, p fakePod) error {
 			if n := p.Kubelet.EndFollowStreams(); n != 1 {
 				return errors.New("no follow stream to end")
 			}
 			return nil
 		}},
-		{"container restarted", false, func(ctx context.Context, p fakePod) error {
+		{"container restarted", false, false, func(ctx context.Context, p fakePod) error {
 			return p.Kubelet.RestartContainer(ctx, p.Ref("main"))
 		}},
 	}
@@ -294,10 +295,42 @@ func TestLogsFollowRestarts(t *testing.T) {
 			if got := text(nextLine(t, next)); got != "c" {
 				t.Fatalf("line after the reopening %q, want \"c\" (no line twice)", got)
 			}
-			if reqs := followRequests(p.Kubelet); len(reqs) != 2 {
+			reqs := followRequests(p.Kubelet)
+			if len(reqs) != 2 {
 				t.Fatalf("the kubelet saw %d follow requests, want 2 (the first and the reopening): %q", len(reqs), reqs)
 			}
+			// A dropped stream is reopened from the last line's second.
+			since := "sinceTime=" + url.QueryEscape(base.UTC().Format(time.RFC3339))
+			if tt.dropped && !strings.Contains(reqs[1], since) {
+				t.Fatalf("the reopening asked %q, want %s", reqs[1], since)
+			}
 		})
+	}
+}
+
+// FollowRestarts ends the log, without an error, once the container has
+// ended for good (it exited 0 and the restart policy is OnFailure).
+func TestLogsFollowRestartsEndsWhenTheContainerEnds(t *testing.T) {
+	p := newFakePod(t)
+	c := newClient(t)
+	ctx := testContext(t, time.Minute)
+	if err := p.Kubelet.Log(p.Ref("main"), "last words"); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for line, err := range p.object().LogLines(ctx, kobj.WithClient(c), kobj.FollowRestarts()) {
+		if err != nil {
+			t.Fatalf("LogLines: %v", err)
+		}
+		lines = append(lines, line)
+		if len(lines) == 1 {
+			if err := p.Kubelet.StopContainer(ctx, p.Ref("main")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(lines) != 1 || lines[0] != "last words" {
+		t.Fatalf("lines %q, want [last words] and the end", lines)
 	}
 }
 

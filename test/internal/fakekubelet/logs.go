@@ -48,6 +48,7 @@ type container struct {
 	// cut is closed and replaced to end the follow streams open now.
 	cut     chan struct{}
 	nfollow int
+	stopped bool // the container exited for good
 }
 
 func newContainer() *container {
@@ -69,8 +70,18 @@ func (c *container) endFollows() int {
 	return n
 }
 
+func (c *container) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	close(c.cut)
+	c.cut = make(chan struct{})
+	c.notifyLocked()
+	c.mu.Unlock()
+}
+
 func (c *container) restart() {
 	c.mu.Lock()
+	c.stopped = false
 	c.previous, c.hasPrevious = c.lines, true
 	c.lines = nil
 	close(c.cut)
@@ -218,6 +229,8 @@ func (k *Kubelet) serveLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	c.mu.Lock()
 	lines, changed, cut := c.lines, c.changed, c.cut
+	// The kubelet follows only a running container's log.
+	opts.follow = opts.follow && !c.stopped
 	if opts.follow {
 		c.nfollow++
 		c.notifyLocked()

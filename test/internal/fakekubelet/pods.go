@@ -23,15 +23,18 @@ type pod struct {
 }
 
 // CreatePod creates the Pod name in namespace, bound to the fake's node,
-// with one container per name in containers (at least one), and reports it
-// Running with every container running and ready, as a kubelet would. It
+// with one container per name in containers (at least one) and restart
+// policy OnFailure, and reports it Running with every container running
+// and ready, as a kubelet would. It
 // returns the Pod as last written, or the error of the create or of the
 // status update.
 func (k *Kubelet) CreatePod(ctx context.Context, namespace, name string, containers ...string) (*corev1.Pod, error) {
 	if len(containers) == 0 {
 		return nil, fmt.Errorf("pod %s/%s needs at least one container", namespace, name)
 	}
-	spec := corev1.PodSpec{NodeName: k.NodeName}
+	// OnFailure: a failed container restarts (RestartContainer), one that
+	// exits 0 is done for good (StopContainer).
+	spec := corev1.PodSpec{NodeName: k.NodeName, RestartPolicy: corev1.RestartPolicyOnFailure}
 	for _, c := range containers {
 		spec.Containers = append(spec.Containers, corev1.Container{Name: c, Image: "fake.invalid/" + c})
 	}
@@ -141,4 +144,54 @@ func (k *Kubelet) EndFollowStreams() int {
 		}
 	}
 	return n
+}
+
+// StopContainer plays the container's exit with code 0 for good (the
+// Pod's restart policy is OnFailure): the Pod's status first shows it
+// terminated (and the Pod Succeeded once no container runs), then its
+// follow streams end, and later follows end at the end of the log, as the
+// kubelet's do for a container that is not running. It fails when the fake
+// does not run the container or the status cannot be written.
+func (k *Kubelet) StopContainer(ctx context.Context, ref Ref) error {
+	_, c, err := k.container(ref)
+	if err != nil {
+		return err
+	}
+	pods := k.Clientset.CoreV1().Pods(ref.Namespace)
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		p, err := pods.Get(ctx, ref.Pod, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		running := 0
+		now := metav1.NewTime(time.Now())
+		for i := range p.Status.ContainerStatuses {
+			s := &p.Status.ContainerStatuses[i]
+			if s.Name == ref.Container && s.State.Running != nil {
+				s.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+					ExitCode: 0, Reason: "Completed", StartedAt: s.State.Running.StartedAt, FinishedAt: now, ContainerID: s.ContainerID,
+				}}
+				s.Ready, s.Started = false, new(bool)
+			}
+			if s.State.Running != nil {
+				running++
+			}
+		}
+		if running == 0 {
+			p.Status.Phase = corev1.PodSucceeded
+		}
+		for i := range p.Status.Conditions {
+			if t := p.Status.Conditions[i].Type; t == corev1.PodReady || t == corev1.ContainersReady {
+				p.Status.Conditions[i].Status = corev1.ConditionFalse
+				p.Status.Conditions[i].LastTransitionTime = now
+			}
+		}
+		_, err = pods.UpdateStatus(ctx, p, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reporting the end of %s: %w", ref, err)
+	}
+	c.stop()
+	return nil
 }
