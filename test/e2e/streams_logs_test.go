@@ -375,3 +375,31 @@ func TestLogsFollowEndsWithTheContext(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A line written after the drop with the very timestamp of the last line
+// delivered (runtimes stamp with a clock that can repeat) is a new line:
+// FollowRestarts delivers it, it drops only what it delivered already.
+func TestLogsFollowRestartsKeepsALineOfTheSameInstant(t *testing.T) {
+	p := newFakePod(t)
+	c := newClient(t)
+	ctx := testContext(t, time.Minute)
+	at := time.Now().Add(-time.Minute).Truncate(time.Second).Add(500 * time.Millisecond)
+	if err := p.Kubelet.Append(p.Ref("main"), fakekubelet.Line{Time: at, Text: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	next := pull(t, p.object().LogLines(ctx, kobj.WithClient(c), kobj.FollowRestarts()))
+	if got := nextLine(t, next); got != "first" {
+		t.Fatalf("line %q, want \"first\"", got)
+	}
+	if n := p.Kubelet.EndFollowStreams(); n != 1 {
+		t.Fatalf("EndFollowStreams ended %d streams, want 1", n)
+	}
+	if err := p.Kubelet.Append(p.Ref("main"), fakekubelet.Line{Time: at, Text: "second, same instant"}, fakekubelet.Line{Time: at.Add(time.Millisecond), Text: "third"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"second, same instant", "third"} {
+		if got := nextLine(t, next); got != want {
+			t.Fatalf("line %q, want %q", got, want)
+		}
+	}
+}
