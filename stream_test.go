@@ -303,30 +303,34 @@ func holdingLogServer(t *testing.T, opts ...kobj.ClientOption) (*fakeAPI, *kobj.
 }
 
 func TestFollowEndsWithItsContextAndLeavesNoGoroutine(t *testing.T) {
-	_, c, started := holdingLogServer(t)
-	pod := podObject("ns", "p").SetClient(c)
-	if _, err := pod.Read(context.Background()); err == nil {
-		t.Fatal("the fake has no pod") // warms discovery; the answer is a 404
+	for name, follow := range map[string]kobj.LogOption{"Follow": kobj.Follow(), "FollowRestarts": kobj.FollowRestarts()} {
+		t.Run(name, func(t *testing.T) {
+			_, c, started := holdingLogServer(t)
+			pod := podObject("ns", "p").SetClient(c)
+			if _, err := pod.Read(context.Background()); err == nil {
+				t.Fatal("the fake has no pod") // warms discovery; the answer is a 404
+			}
+			before := runtime.NumGoroutine()
+			ctx, cancel := context.WithCancel(context.Background())
+			rc, err := pod.Logs(ctx, follow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-started
+			r := bufio.NewReader(rc)
+			if line, err := r.ReadString('\n'); line != "first\n" || err != nil {
+				t.Fatalf("first line %q, %v", line, err)
+			}
+			readErr := make(chan error, 1)
+			go func() { _, err := r.ReadString('\n'); readErr <- err }()
+			cancel()
+			if err := <-readErr; !errors.Is(err, context.Canceled) {
+				t.Errorf("read after cancel = %v, want context.Canceled", err)
+			}
+			rc.Close()
+			goroutinesSettle(t, before)
+		})
 	}
-	before := runtime.NumGoroutine()
-	ctx, cancel := context.WithCancel(context.Background())
-	rc, err := pod.Logs(ctx, kobj.Follow())
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-started
-	r := bufio.NewReader(rc)
-	if line, err := r.ReadString('\n'); line != "first\n" || err != nil {
-		t.Fatalf("first line %q, %v", line, err)
-	}
-	readErr := make(chan error, 1)
-	go func() { _, err := r.ReadString('\n'); readErr <- err }()
-	cancel()
-	if err := <-readErr; !errors.Is(err, context.Canceled) {
-		t.Errorf("read after cancel = %v, want context.Canceled", err)
-	}
-	rc.Close()
-	goroutinesSettle(t, before)
 }
 
 func TestStreamIsNotCutByTheConfigTimeout(t *testing.T) {
