@@ -1,14 +1,15 @@
 package e2e
 
-// kobj's Logs and LogLines end to end.
+// kobj's Logs and LogLines end to end (a Pod on no node, without any
+// kubelet: streams_nokubelet_test.go).
 //
 // Real: the kube-apiserver — authorization of pods/log, the node look-up,
 // the proxying to the kubelet with the query it rewrites (sinceTime in
-// whole seconds), the 204 for a Pod on no node, the 400 for an unknown
-// container — and kobj's whole streaming path. Played: the kubelet
+// whole seconds) — and kobj's whole streaming path. Played: the kubelet
 // (test/internal/fakekubelet): a log is the lines the test feeds, a
 // rotation or dropped connection is EndFollowStreams, a restart is
-// RestartContainer (the Pod's status, then a fresh log). Not covered: real
+// RestartContainer (the Pod's status, then a fresh log), an exit for good
+// is StopContainer. Not covered: real
 // log files and their rotation, the kubelet's own follow polling.
 
 import (
@@ -26,7 +27,6 @@ import (
 	"github.com/kobj-dev/kobj"
 	"github.com/kobj-dev/kobj/test/internal/fakekubelet"
 	"go.uber.org/goleak"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/client-go/rest"
 )
@@ -192,37 +192,6 @@ func TestLogsOptions(t *testing.T) {
 				t.Fatalf("got %q, %v; want %q", got, err, tt.want)
 			}
 		})
-	}
-}
-
-// Without a kubelet: a Pod on no node has an empty log (204 from the
-// apiserver), and an unknown container is the apiserver's 400.
-func TestLogsWithoutANode(t *testing.T) {
-	c := newClient(t)
-	ctx := testContext(t, time.Minute)
-	ns := newNamespace(t, c)
-	pod := load(t, `
-apiVersion: v1
-kind: Pod
-metadata: {name: nowhere}
-spec: {containers: [{name: main, image: fake.invalid/main}]}
-`)
-	if _, err := pod.Create(ctx, kobj.WithClient(c), kobj.InNamespace(ns)); err != nil {
-		t.Fatal(err)
-	}
-	named := kobj.New("v1", "Pod").SetName("nowhere").SetNamespace(ns)
-	rc, err := named.Logs(ctx, kobj.WithClient(c))
-	if err != nil {
-		t.Fatalf("Logs of a Pod on no node: %v, want an empty stream", err)
-	}
-	if got, err := io.ReadAll(rc); err != nil || len(got) != 0 {
-		t.Fatalf("log of a Pod on no node: %q, %v; want empty", got, err)
-	}
-	rc.Close()
-	_, err = named.Logs(ctx, kobj.WithClient(c), kobj.Container("nosuch"))
-	var status *apierrors.StatusError
-	if !errors.As(err, &status) || status.Status().Code != http.StatusBadRequest {
-		t.Fatalf("Logs of an unknown container: %v, want a 400 *apierrors.StatusError", err)
 	}
 }
 
