@@ -9,8 +9,8 @@ package e2e
 // (test/internal/fakekubelet): a log is the lines the test feeds, a
 // rotation or dropped connection is EndFollowStreams, a restart is
 // RestartContainer (the Pod's status, then a fresh log), an exit for good
-// is StopContainer. Not covered: real
-// log files and their rotation, the kubelet's own follow polling.
+// is StopContainer. Not covered: real log files and their rotation, the
+// kubelet's own follow polling.
 
 import (
 	"context"
