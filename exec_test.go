@@ -3,7 +3,9 @@ package kobj_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -164,6 +166,21 @@ func TestExecOverWebSocketV5(t *testing.T) {
 			}
 		})
 	}
+	// Ending ctx ends a command that waits on stdin; once the caller's
+	// reader returns, no goroutine is left.
+	before := runtime.NumGoroutine()
+	stdin, feed := io.Pipe()
+	cctx, cancel := context.WithCancel(ctx)
+	result := make(chan error, 1)
+	go func() { _, err := pod.Exec(cctx, []string{"0"}, kobj.Stdin(stdin)); result <- err }()
+	feed.Write([]byte("x")) // the command has started: it reads stdin
+	cancel()
+	if err := <-result; !errors.Is(err, context.Canceled) {
+		t.Errorf("Exec after cancel = %v, want context.Canceled", err)
+	}
+	feed.Close()
+	goroutinesSettle(t, before)
+
 	var stdout, stderr strings.Builder
 	res, err := pod.Exec(ctx, []string{"0"}, kobj.Stdin(strings.NewReader("to a writer")), kobj.Stdout(&stdout), kobj.Stderr(&stderr))
 	if err != nil || res.Stdout != nil || res.Stderr != nil || stdout.String() != "to a writer" || stderr.String() != "oops" {
