@@ -70,10 +70,12 @@ func serveLines(w http.ResponseWriter, lines ...string) {
 
 // goroutinesSettle waits until no more goroutines run than before (those
 // of the test's own client and server excepted), and fails with the stacks
-// when some outlive their call.
+// when some outlive their call. It waits up to 10s: client-go's WebSocket
+// heartbeat, after a connection closed from this side, ends at its next
+// ping (every 5s).
 func goroutinesSettle(t *testing.T, before int) {
 	t.Helper()
-	for range 200 {
+	for range 1000 {
 		if runtime.NumGoroutine() <= before {
 			return
 		}
