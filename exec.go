@@ -47,8 +47,9 @@ func (e *ExitError) Error() string { return fmt.Sprintf("command exited with cod
 // over the client's credentials; it takes no MaxInFlight slot, and
 // rest.Config.Timeout does not cut it. A client made with WithHTTPClient
 // connects with its rest.Config's credentials. Ending ctx ends the command's
-// connection; a reader given to Stdin that blocks may keep one goroutine
-// until its Read returns.
+// connection and Exec returns at once; a reader given to Stdin that blocks
+// keeps one goroutine until its Read returns, and client-go's WebSocket
+// heartbeat ends at its next ping (within 5s).
 //
 // A non-zero exit sets ExecResult.ExitCode and is not an error, unless
 // [CheckExitCode] is given: Exec then also returns an error wrapping an

@@ -3,7 +3,9 @@ package kobj_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +14,8 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/kobj-dev/kobj"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/streaming/pkg/httpstream"
+	"k8s.io/streaming/pkg/httpstream/spdy"
 )
 
 // Exec against the in-memory API server: what it sends and how refusals
@@ -164,9 +168,94 @@ func TestExecOverWebSocketV5(t *testing.T) {
 			}
 		})
 	}
+	// Ending ctx ends a command that waits on stdin; once the caller's
+	// reader returns, no goroutine is left.
+	before := runtime.NumGoroutine()
+	stdin, feed := io.Pipe()
+	cctx, cancel := context.WithCancel(ctx)
+	result := make(chan error, 1)
+	go func() { _, err := pod.Exec(cctx, []string{"0"}, kobj.Stdin(stdin)); result <- err }()
+	feed.Write([]byte("x")) // the command has started: it reads stdin
+	cancel()
+	if err := <-result; !errors.Is(err, context.Canceled) {
+		t.Errorf("Exec after cancel = %v, want context.Canceled", err)
+	}
+	feed.Close()
+	goroutinesSettle(t, before)
+
 	var stdout, stderr strings.Builder
 	res, err := pod.Exec(ctx, []string{"0"}, kobj.Stdin(strings.NewReader("to a writer")), kobj.Stdout(&stdout), kobj.Stderr(&stderr))
 	if err != nil || res.Stdout != nil || res.Stderr != nil || stdout.String() != "to a writer" || stderr.String() != "oops" {
 		t.Errorf("with writers: %+v, %v, stdout %q, stderr %q", res, err, stdout.String(), stderr.String())
+	}
+}
+
+// fakeExecSPDY is a server that cannot upgrade to a WebSocket (a proxy
+// that does not pass it, an old server) and speaks v4.channel.k8s.io over
+// SPDY: the command echoes stdin to stdout, writes "oops" to stderr and
+// exits with the code given as its first argument.
+func fakeExecSPDY(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		http.Error(w, "no WebSocket here", http.StatusBadRequest)
+		return
+	}
+	if _, err := httpstream.Handshake(r, w, []string{"v4.channel.k8s.io"}); err != nil {
+		return
+	}
+	arrived := make(chan httpstream.Stream, 8)
+	conn := spdy.NewResponseUpgrader().UpgradeResponse(w, r, func(s httpstream.Stream, _ <-chan struct{}) error {
+		arrived <- s
+		return nil
+	})
+	if conn == nil {
+		return
+	}
+	defer conn.Close()
+	q := r.URL.Query()
+	want := 3 // error, stdout, stderr
+	if q.Get("stdin") == "true" {
+		want++
+	}
+	streams := map[string]httpstream.Stream{}
+	for len(streams) < want {
+		select {
+		case s := <-arrived:
+			streams[s.Headers().Get("streamType")] = s
+		case <-conn.CloseChan():
+			return
+		}
+	}
+	if stdin := streams["stdin"]; stdin != nil {
+		io.Copy(streams["stdout"], stdin) // until the client closes stdin
+	}
+	io.WriteString(streams["stderr"], "oops")
+	streams["stdout"].Close()
+	streams["stderr"].Close()
+	code := q["command"][0]
+	status := `{"kind":"Status","apiVersion":"v1","status":"Success"}`
+	if code != "0" {
+		status = `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"` + code + `"}]}}`
+	}
+	io.WriteString(streams["error"], status)
+	streams["error"].Close()
+	<-conn.CloseChan()
+}
+
+func TestExecFallsBackToSPDY(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withSubresource(t, f, "exec", fakeExecSPDY)
+	pod := podObject("ns", "p").SetClient(c)
+	res, err := pod.Exec(context.Background(), []string{"0"}, kobj.Stdin(strings.NewReader("over SPDY")))
+	if err != nil || res.ExitCode != 0 || string(res.Stdout) != "over SPDY" || string(res.Stderr) != "oops" {
+		t.Errorf("Exec = %+v, %v", res, err)
+	}
+	got := f.requests()
+	if len(got) != 2 || got[0].Method != "GET" || got[1].Method != "POST" {
+		t.Errorf("requests = %+v, want the WebSocket GET, then the SPDY POST", got)
+	}
+	res, err = pod.Exec(context.Background(), []string{"7"}, kobj.CheckExitCode())
+	var exit *kobj.ExitError
+	if !errors.As(err, &exit) || exit.Code != 7 || res == nil || res.ExitCode != 7 {
+		t.Errorf("Exec exit 7 with CheckExitCode = %+v, %v", res, err)
 	}
 }

@@ -28,6 +28,10 @@ import (
 // nothing.
 const restartPoll = time.Second
 
+// maxReopenFailures bounds the reopenings refused in a row, a poll apart,
+// before the log ends with the refusal.
+const maxReopenFailures = 30
+
 type restartingLog struct {
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
@@ -43,6 +47,7 @@ type restartingLog struct {
 	opened       bool // a stream has been opened
 	previousNext bool // the next stream is the tail of the previous container
 	gave         bool // the current stream gave a line
+	failures     int  // reopenings refused in a row
 
 	last    time.Time // timestamp of the last line delivered
 	atLast  int       // lines delivered with that very timestamp
@@ -126,8 +131,21 @@ func (l *restartingLog) next() ([]byte, error) {
 		l.mu.Unlock()
 		if r == nil {
 			if err := l.open(); err != nil {
-				return nil, err
+				l.failures++
+				if !l.opened || !worthWaiting(err) || l.failures > maxReopenFailures {
+					return nil, err
+				}
+				// The Pod said running, the kubelet not yet (or no more):
+				// ask the Pod again, in a while.
+				if err := cachekit.Sleep(l.ctx, restartPoll); err != nil {
+					return nil, err
+				}
+				if err := l.waitForMore(); err != nil {
+					return nil, err
+				}
+				continue
 			}
+			l.failures = 0
 			continue
 		}
 		raw, err := r.ReadBytes('\n')
@@ -154,6 +172,13 @@ func (l *restartingLog) next() ([]byte, error) {
 			return nil, err
 		}
 	}
+}
+
+// worthWaiting tells a refusal to reopen a log that may pass: a container
+// between runs (400), a server or kubelet briefly unavailable.
+func worthWaiting(err error) bool {
+	return apierrors.IsBadRequest(err) || apierrors.IsServiceUnavailable(err) || apierrors.IsInternalError(err) ||
+		apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err) || apierrors.IsTooManyRequests(err)
 }
 
 // take decides whether a line read is delivered: not when a new stream

@@ -146,3 +146,37 @@ func TestFollowRestartsRefusesPreviousAndLimitBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowRestartsWaitsOutARefusedReopening: the Pod says running, but
+// the server refuses the first reopening (the kubelet is not there yet);
+// the log asks the Pod again and reopens.
+func TestFollowRestartsWaitsOutARefusedReopening(t *testing.T) {
+	f := newFakeAPI(t, "")
+	f.put("/api/v1/namespaces/ns/pods/p", podWithStatus("Always", running(0, "2026-12-01T03:00:00Z")))
+	var mu sync.Mutex
+	n := 0
+	c := withLogs(t, f, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		switch n {
+		case 1:
+			serveLines(w, "2026-12-01T03:00:00.5Z a")
+		case 2:
+			writeStatus(w, 400, "BadRequest", `container "app" in pod "p" is waiting to start: ContainerCreating`)
+		default:
+			serveLines(w, "2026-12-01T03:00:00.5Z a", "2026-12-01T03:00:01Z b")
+			f.put("/api/v1/namespaces/ns/pods/p", podWithStatus("Always", map[string]any{"phase": "Succeeded"}))
+		}
+	})
+	var lines []string
+	for line, err := range podObject("ns", "p").LogLines(context.Background(), kobj.WithClient(c), kobj.Container("app"), kobj.FollowRestarts()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, line)
+	}
+	if want := []string{"a", "b"}; !slices.Equal(lines, want) {
+		t.Errorf("lines = %q, want %q", lines, want)
+	}
+}

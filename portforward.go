@@ -57,7 +57,8 @@ var ErrLostConnection = portforward.ErrLostConnectionToPod
 // upgrade to one, else plain SPDY, through client-go's portforward, over
 // the client's credentials; it takes no MaxInFlight slot and is not cut by
 // rest.Config.Timeout. A client made with WithHTTPClient connects with its
-// rest.Config's credentials.
+// rest.Config's credentials. Ending ctx while the connection is being made
+// returns at once; client-go's dial itself ends when the server answers.
 //
 // The forward ends with Close, with ctx, or when the connection to the
 // server is lost (Err then wraps ErrLostConnection): it never lingers
@@ -133,6 +134,14 @@ func (o *Object) PortForward(ctx context.Context, ports []string, opts ...PortFo
 	case <-p.ready:
 	case <-p.done:
 		return nil, p.Err()
+	case <-ctx.Done():
+		// client-go dials without a context: the dial in progress ends
+		// when the server answers, and the forward with it.
+		p.mu.Lock()
+		p.closed = true
+		p.mu.Unlock()
+		cancel()
+		return nil, ctx.Err()
 	}
 	if msg := listenErrs.String(); msg != "" {
 		p.Close()

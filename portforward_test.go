@@ -175,7 +175,7 @@ func TestPortForwardBusyLocalPortIsTheCallsError(t *testing.T) {
 }
 
 func TestPortForwardRefusals(t *testing.T) {
-	f := newFakeAPI(t, "")
+	f := newFakeAPI(t, "/prefix")
 	c := withSubresource(t, f, "portforward", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, 400, "BadRequest", `pod p does not have a host assigned`)
 	})

@@ -1,6 +1,7 @@
 package kobj
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -104,7 +105,7 @@ func (c *Client) stream(ctx context.Context, req *request) (*StreamResponse, err
 func (c *Client) send(ctx context.Context, hc *http.Client, req *request, u *url.URL) (*http.Response, error) {
 	var body io.Reader
 	if req.body != nil {
-		body = strings.NewReader(string(req.body))
+		body = bytes.NewReader(req.body)
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
 	if err != nil {

@@ -132,7 +132,7 @@ func TestBadInputs(t *testing.T) {
 		{"a streaming operation", func() error {
 			_, err := c.Call(ctx, "readNamespacedPodLog", kobj.Args{"namespace": ns, "name": "p", "follow": true})
 			return err
-		}, "not supported yet", nil, nil},
+		}, "use CallStream", nil, nil},
 		{"an unknown kind", func() error {
 			_, err := kobj.New("v1", "ConfigMapp").SetName("x").Read(ctx, kobj.WithClient(c))
 			return err

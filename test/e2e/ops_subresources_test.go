@@ -361,8 +361,8 @@ func TestCallClusterWide(t *testing.T) {
 	}
 	log.Reset()
 	_, err = c.Call(ctx, "readNamespacedPodLog", kobj.Args{"namespace": ns, "name": "nolog", "follow": true})
-	if err == nil || !strings.Contains(err.Error(), "not supported yet") {
-		t.Errorf("readNamespacedPodLog follow=true: %v, want not supported yet", err)
+	if err == nil || !strings.Contains(err.Error(), "use CallStream") {
+		t.Errorf("readNamespacedPodLog follow=true: %v, want an error naming CallStream", err)
 	}
 	if n := log.Count(); n != 0 {
 		t.Errorf("readNamespacedPodLog follow=true sent %d requests: %v", n, log.Requests())

@@ -447,10 +447,10 @@ func TestCallBadArgumentsSendNothing(t *testing.T) {
 		}, []string{"use Watch"}},
 		{"follow=true", func() (*kobj.Response, error) {
 			return c.Call(ctx, "readNamespacedPodLog", base(kobj.Args{"name": "p", "follow": true}))
-		}, []string{"follow=true", "not supported yet"}},
+		}, []string{"follow=true", "use CallStream"}},
 		{"exec", func() (*kobj.Response, error) {
 			return c.Call(ctx, "connectCoreV1GetNamespacedPodExec", base(kobj.Args{"name": "p", "command": "ls"}))
-		}, []string{"not supported yet"}},
+		}, []string{"use Object.Exec"}},
 		{"namespace disagreement on o.Call", func() (*kobj.Response, error) {
 			return cm.Call(ctx, "readNamespacedConfigMap", kobj.Args{"namespace": "other-" + ns})
 		}, []string{"other-" + ns, ns}},
