@@ -57,6 +57,7 @@ bench: controlplane
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench SequentialCRUD -benchmem -benchtime=300x -count=3 ./bench/ | tee -a ../bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench 'ConcurrentCreates|FirstRead|FirstCall|MemoryPerObject|Watch|Wait' -benchmem -benchtime=3x -count=1 ./bench/ | tee -a ../bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench ApplyAllVsKubectl -benchtime=3x -count=1 ./bench/ | tee -a ../bench.txt
+	cd test && $(ASSETS) $(GO) test -run '^$$' -bench LogFollowThroughput -benchtime=10x -count=1 ./bench/ | tee -a ../bench.txt
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 5m .
