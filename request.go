@@ -171,8 +171,9 @@ func retryWait(req *request, resp *Response, err error, attempt int) (time.Durat
 	return time.Duration(secs)*time.Second + time.Duration(rand.IntN(100))*time.Millisecond, true
 }
 
-// roundTrip makes one attempt and reads the whole answer.
-func (c *Client) roundTrip(ctx context.Context, req *request, u *url.URL) (*Response, error) {
+// httpRequest is req as an HTTP request to u, accepting req.accept, else
+// accept.
+func (c *Client) httpRequest(ctx context.Context, req *request, u *url.URL, accept string) (*http.Request, error) {
 	var body io.Reader
 	if req.body != nil {
 		body = bytes.NewReader(req.body)
@@ -181,9 +182,8 @@ func (c *Client) roundTrip(ctx context.Context, req *request, u *url.URL) (*Resp
 	if err != nil {
 		return nil, err
 	}
-	accept := req.accept
-	if accept == "" {
-		accept = "application/json"
+	if req.accept != "" {
+		accept = req.accept
 	}
 	hr.Header.Set("Accept", accept)
 	hr.Header.Set("User-Agent", c.userAgent)
@@ -193,6 +193,15 @@ func (c *Client) roundTrip(ctx context.Context, req *request, u *url.URL) (*Resp
 			ct = "application/json"
 		}
 		hr.Header.Set("Content-Type", ct)
+	}
+	return hr, nil
+}
+
+// roundTrip makes one attempt and reads the whole answer.
+func (c *Client) roundTrip(ctx context.Context, req *request, u *url.URL) (*Response, error) {
+	hr, err := c.httpRequest(ctx, req, u, "application/json")
+	if err != nil {
+		return nil, err
 	}
 	hresp, err := c.http.Do(hr)
 	if err != nil {

@@ -1,7 +1,6 @@
 package kobj
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -103,26 +102,9 @@ func (c *Client) stream(ctx context.Context, req *request) (*StreamResponse, err
 
 // send makes one attempt and returns the response with its body unread.
 func (c *Client) send(ctx context.Context, hc *http.Client, req *request, u *url.URL) (*http.Response, error) {
-	var body io.Reader
-	if req.body != nil {
-		body = bytes.NewReader(req.body)
-	}
-	hr, err := http.NewRequestWithContext(ctx, req.method, u.String(), body)
+	hr, err := c.httpRequest(ctx, req, u, "application/json, */*")
 	if err != nil {
 		return nil, err
-	}
-	accept := req.accept
-	if accept == "" {
-		accept = "application/json, */*"
-	}
-	hr.Header.Set("Accept", accept)
-	hr.Header.Set("User-Agent", c.userAgent)
-	if req.body != nil {
-		ct := req.contentType
-		if ct == "" {
-			ct = "application/json"
-		}
-		hr.Header.Set("Content-Type", ct)
 	}
 	return hc.Do(hr)
 }
