@@ -20,13 +20,11 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/kobj-dev/kobj"
 	"go.uber.org/goleak"
-	utilversion "k8s.io/apimachinery/pkg/util/version"
 )
 
 // startForward starts a port-forward to p's port 80 on a free local port
@@ -189,23 +187,5 @@ func TestPortForwardProtocol(t *testing.T) {
 	if err := pf.Close(); err != nil {
 		t.Fatal(err)
 	}
-	var sent []string
-	for _, r := range log.Matching(func(_, path, _ string) bool { return strings.HasSuffix(path, "/portforward") }) {
-		method, _, _ := strings.Cut(r, " ")
-		sent = append(sent, method)
-	}
-	var seen []string
-	for _, r := range p.Kubelet.Requests() {
-		if strings.Contains(r, " /portForward/") {
-			_, upgrade, _ := strings.Cut(r, " upgrade=")
-			seen = append(seen, strings.ToLower(upgrade))
-		}
-	}
-	want := struct{ sent, seen []string }{[]string{"GET"}, []string{"spdy/3.1"}}
-	if !serverVersion.AtLeast(utilversion.MajorMinor(1, 31)) {
-		want.sent, want.seen = []string{"GET", "POST"}, []string{"websocket", "spdy/3.1"}
-	}
-	if strings.Join(sent, ",") != strings.Join(want.sent, ",") || strings.Join(seen, ",") != strings.Join(want.seen, ",") {
-		t.Fatalf("kobj sent %q and the kubelet saw upgrades %q; want %q and %q on v%s", sent, seen, want.sent, want.seen, serverVersion)
-	}
+	checkUpgrades(t, log, p, "/portforward", "/portForward/", 31)
 }
