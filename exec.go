@@ -65,6 +65,8 @@ func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption)
 	if len(command) == 0 {
 		return nil, errors.New("no command")
 	}
+	// The caller may reuse its slice while the command runs: name it now.
+	cmdline := strings.Join(command, " ")
 	t, err := o.streamTarget(ctx, so, "exec", "Exec runs a command in a Pod's container")
 	if err != nil {
 		return nil, err
@@ -112,7 +114,7 @@ func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption)
 		res.Stderr = stderr.Bytes()
 	}
 	if so.checkExit && res.ExitCode != 0 {
-		return res, fmt.Errorf("%s: %w", strings.Join(command, " "), &ExitError{Code: res.ExitCode})
+		return res, fmt.Errorf("%s: %w", cmdline, &ExitError{Code: res.ExitCode})
 	}
 	return res, nil
 }

@@ -1,0 +1,119 @@
+package kobj_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kobj-dev/kobj"
+)
+
+// Edges of the streaming verbs a caller hits: callbacks that panic,
+// arguments changed while a call runs, a context ended beforehand, port
+// specs that are typos.
+
+// mutatingReader changes the caller's command when the command reads its
+// stdin, as a caller reusing its slice while Exec runs would.
+type mutatingReader struct {
+	command []string
+	done    bool
+}
+
+func (m *mutatingReader) Read(p []byte) (int, error) {
+	if m.done {
+		return 0, io.EOF
+	}
+	m.done = true
+	m.command[1] = "changed"
+	return copy(p, "in"), nil
+}
+
+func TestExecErrorNamesTheCommandAsCalled(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withSubresource(t, f, "exec", fakeExecV5)
+	command := []string{"3", "given"}
+	_, err := podObject("ns", "p").Exec(context.Background(), command, kobj.WithClient(c),
+		kobj.Stdin(&mutatingReader{command: command}), kobj.CheckExitCode())
+	var exit *kobj.ExitError
+	if !errors.As(err, &exit) || !strings.Contains(err.Error(), "3 given") {
+		t.Errorf("error = %v, want an ExitError naming the command 3 given", err)
+	}
+}
+
+// TestStreamsWithAnEndedContextSendNothing: a context ended before the
+// call makes no request to the Pod's subresource, even when discovery is
+// at hand and no rate limiter would notice.
+func TestStreamsWithAnEndedContextSendNothing(t *testing.T) {
+	f, c := portForwardServer(t, nil)
+	pod := podObject("ns", "p").SetClient(c)
+	if _, err := pod.Read(context.Background()); err == nil {
+		t.Fatal("the fake has no pod") // warms discovery; the answer is a 404
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f.requests()
+	before := runtime.NumGoroutine()
+	pf, err := pod.PortForward(ctx, []string{":80"}, kobj.ListenAddress("127.0.0.1"))
+	if !errors.Is(err, context.Canceled) || pf != nil {
+		t.Errorf("PortForward = %v, %v; want context.Canceled", pf, err)
+	}
+	goroutinesSettle(t, before) // whatever the call started has ended
+	if got := f.requests(); len(got) != 0 {
+		t.Errorf("requests sent after the context ended: %+v", got)
+	}
+}
+
+// TestPortForwardUsedFromManyGoroutines: Ports, Err, Done and Close from
+// several goroutines at once, Close more than once.
+func TestPortForwardUsedFromManyGoroutines(t *testing.T) {
+	_, c := portForwardServer(t, nil)
+	pf, err := podObject("ns", "p").PortForward(context.Background(), []string{":80"}, kobj.WithClient(c), kobj.ListenAddress("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			if len(pf.Ports()) != 1 {
+				errs <- fmt.Errorf("Ports() = %v", pf.Ports())
+				return
+			}
+			_ = pf.Err()
+			if i%2 == 0 {
+				errs <- pf.Close()
+				return
+			}
+			<-pf.Done()
+			errs <- pf.Err()
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if err := pf.Close(); err != nil {
+		t.Errorf("Close again = %v", err)
+	}
+}
+
+// TestSinceSecondsBelowASecondRoundsUp: the API counts whole seconds; a
+// positive fraction asks for one.
+func TestSinceSecondsBelowASecondRoundsUp(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withLogs(t, f, func(w http.ResponseWriter, r *http.Request) { serveLines(w, "a") })
+	rc, err := podObject("ns", "p").Logs(context.Background(), kobj.WithClient(c), kobj.SinceSeconds(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	if got := f.requests(); len(got) != 1 || got[0].Query != "sinceSeconds=1" {
+		t.Errorf("requests = %+v, want sinceSeconds=1", got)
+	}
+}
