@@ -130,8 +130,8 @@ func (f LogFlagOption) applyToLogs(so *streamOptions) {
 }
 
 // SinceSeconds makes Logs start with the lines written in the last d; the
-// API counts whole seconds, so a fraction rounds up. A d below one second
-// is an error before any request.
+// API counts whole seconds, so a fraction rounds up (500ms asks for the
+// last second). A d of zero or less is an error before any request.
 type SinceSeconds time.Duration
 
 func (d SinceSeconds) applyToLogs(so *streamOptions) {
