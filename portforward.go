@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -71,6 +73,9 @@ func (o *Object) PortForward(ctx context.Context, ports []string, opts ...PortFo
 	}
 	if len(ports) == 0 {
 		return nil, errors.New("no ports")
+	}
+	if err := checkPortSpecs(ports); err != nil {
+		return nil, err
 	}
 	t, err := o.streamTarget(ctx, so, "portforward", "PortForward forwards ports of a Pod")
 	if err != nil {
@@ -222,7 +227,35 @@ func (p *PortForward) Close() error {
 type ListenAddress string
 
 func (a ListenAddress) applyToPortForward(so *streamOptions) {
+	if a != "localhost" && net.ParseIP(string(a)) == nil {
+		so.fail("ListenAddress(%q): want an IP address or localhost", string(a))
+		return
+	}
 	so.addresses = append(so.addresses, string(a))
+}
+
+// checkPortSpecs checks the port specs as client-go's portforward parses
+// them ("local:remote", "port", ":remote"), before any request, naming
+// the spec at fault: client-go's own error names only a part of it.
+func checkPortSpecs(ports []string) error {
+	for _, spec := range ports {
+		local, remote, pair := strings.Cut(spec, ":")
+		if !pair {
+			remote = local
+		} else if local == "" {
+			local = "0"
+		}
+		if strings.Contains(remote, ":") {
+			return fmt.Errorf("port %q: want local:remote, port or :remote", spec)
+		}
+		if _, err := strconv.ParseUint(local, 10, 16); err != nil {
+			return fmt.Errorf("port %q: local port %q is not a number from 0 to 65535", spec, local)
+		}
+		if n, err := strconv.ParseUint(remote, 10, 16); err != nil || n == 0 {
+			return fmt.Errorf("port %q: remote port %q is not a number from 1 to 65535", spec, remote)
+		}
+	}
+	return nil
 }
 
 // lockedBuffer is a bytes.Buffer safe for concurrent use.

@@ -117,3 +117,41 @@ func TestSinceSecondsBelowASecondRoundsUp(t *testing.T) {
 		t.Errorf("requests = %+v, want sinceSeconds=1", got)
 	}
 }
+
+// TestPortForwardBadSpecsNameTheSpec: a port spec or listen address that
+// is a typo fails before any request, quoting what the caller wrote.
+func TestPortForwardBadSpecsNameTheSpec(t *testing.T) {
+	f, c := portForwardServer(t, nil)
+	pod := podObject("ns", "p").SetClient(c)
+	tests := []struct {
+		name  string
+		ports []string
+		opts  []kobj.PortForwardOption
+		want  string
+	}{
+		{"empty", []string{""}, nil, `port ""`},
+		{"a word", []string{"abc"}, nil, `port "abc"`},
+		{"too big", []string{"70000"}, nil, `port "70000"`},
+		{"no remote port", []string{"8080:"}, nil, `port "8080:"`},
+		{"three parts", []string{"1:2:3"}, nil, `port "1:2:3"`},
+		{"negative", []string{"80", "-1"}, nil, `port "-1"`},
+		{"remote 0", []string{"8080:0"}, nil, `port "8080:0"`},
+		{"empty address", []string{"80"}, []kobj.PortForwardOption{kobj.ListenAddress("")}, `ListenAddress("")`},
+		{"a host name", []string{"80"}, []kobj.PortForwardOption{kobj.ListenAddress("example.com")}, `ListenAddress("example.com")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.requests()
+			pf, err := pod.PortForward(context.Background(), tt.ports, tt.opts...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "kobj: PortForward") {
+				t.Errorf("PortForward(%q) = %v, %v; want an error containing %s", tt.ports, pf, err, tt.want)
+			}
+			if pf != nil {
+				pf.Close()
+			}
+			if got := f.requests(); len(got) != 0 {
+				t.Errorf("requests sent: %+v", got)
+			}
+		})
+	}
+}
