@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/httpstream"
@@ -49,7 +50,9 @@ func (e *ExitError) Error() string { return fmt.Sprintf("command exited with cod
 // connects with its rest.Config's credentials. Ending ctx ends the command's
 // connection and Exec returns at once; a reader given to Stdin that blocks
 // keeps one goroutine until its Read returns, and client-go's WebSocket
-// heartbeat ends at its next ping (within 5s).
+// heartbeat ends at its next ping (within 5s). A panic of the Stdin reader
+// or of a Stdout or Stderr writer ends the connection likewise, and Exec
+// then panics with it in the caller's goroutine.
 //
 // A non-zero exit sets ExecResult.ExitCode and is not an error, unless
 // [CheckExitCode] is given: Exec then also returns an error wrapping an
@@ -85,7 +88,10 @@ func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption)
 	}
 	res := &ExecResult{}
 	var stdout, stderr bytes.Buffer
-	streams := remotecommand.StreamOptions{Stdin: so.stdin, Stdout: so.stdout, Stderr: so.stderr, Tty: so.tty}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	guard := &callbackGuard{cancel: cancel}
+	streams := remotecommand.StreamOptions{Stdin: guard.reader(so.stdin), Stdout: guard.writer(so.stdout), Stderr: guard.writer(so.stderr), Tty: so.tty}
 	if streams.Stdout == nil {
 		streams.Stdout = &stdout
 	}
@@ -99,6 +105,9 @@ func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption)
 		return nil, err
 	}
 	err = t.c.execute(ctx, u, streams)
+	if p, ok := guard.recovered(); ok {
+		panic(p) // the connection is closed: the panic is the caller's again
+	}
 	var exit utilexec.CodeExitError
 	switch {
 	case err == nil:
@@ -258,4 +267,76 @@ func (o OutputOption) applyToExec(so *streamOptions) {
 	} else {
 		so.stdout = o.w
 	}
+}
+
+// callbackGuard catches a panic of the caller's Stdin reader or Stdout or
+// Stderr writer. client-go calls them in goroutines of its own, where a
+// panic ends the program (and a writer's error is only logged): the first
+// panic ends the command's connection, and Exec panics with it again in
+// the caller's goroutine, where the caller can recover it.
+type callbackGuard struct {
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	value    any
+	panicked bool
+}
+
+// errCallbackPanicked is what a guarded reader or writer returns to
+// client-go in place of its panic.
+var errCallbackPanicked = errors.New("a Stdin reader or Stdout or Stderr writer panicked")
+
+func (g *callbackGuard) catch(err *error) {
+	p := recover()
+	if p == nil {
+		return
+	}
+	g.mu.Lock()
+	if !g.panicked {
+		g.value, g.panicked = p, true
+	}
+	g.mu.Unlock()
+	g.cancel()
+	*err = errCallbackPanicked
+}
+
+// recovered returns the first panic caught, if any.
+func (g *callbackGuard) recovered() (any, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.value, g.panicked
+}
+
+func (g *callbackGuard) reader(r io.Reader) io.Reader {
+	if r == nil {
+		return nil
+	}
+	return guardedReader{r, g}
+}
+
+func (g *callbackGuard) writer(w io.Writer) io.Writer {
+	if w == nil {
+		return nil
+	}
+	return guardedWriter{w, g}
+}
+
+type guardedReader struct {
+	r io.Reader
+	g *callbackGuard
+}
+
+func (r guardedReader) Read(p []byte) (n int, err error) {
+	defer r.g.catch(&err)
+	return r.r.Read(p)
+}
+
+type guardedWriter struct {
+	w io.Writer
+	g *callbackGuard
+}
+
+func (w guardedWriter) Write(p []byte) (n int, err error) {
+	defer w.g.catch(&err)
+	return w.w.Write(p)
 }

@@ -155,3 +155,45 @@ func TestPortForwardBadSpecsNameTheSpec(t *testing.T) {
 		})
 	}
 }
+
+// panicky panics on its first Read or Write.
+type panicky struct{}
+
+func (panicky) Read([]byte) (int, error)  { panic("reader boom") }
+func (panicky) Write([]byte) (int, error) { panic("writer boom") }
+
+// TestExecCallbackPanicReachesTheCaller: a Stdin reader or a Stdout or
+// Stderr writer that panics runs in a goroutine of client-go; its panic
+// must come back in the goroutine that called Exec (where the caller can
+// recover it), not end the program, and leave no connection behind.
+func TestExecCallbackPanicReachesTheCaller(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withSubresource(t, f, "exec", fakeExecV5)
+	pod := podObject("ns", "p").SetClient(c)
+	if _, err := pod.Exec(context.Background(), []string{"0"}); err != nil {
+		t.Fatal(err) // warms discovery
+	}
+	tests := []struct {
+		name string
+		opts []kobj.ExecOption
+		want string
+	}{
+		{"stdin", []kobj.ExecOption{kobj.Stdin(panicky{})}, "reader boom"},
+		{"stdout", []kobj.ExecOption{kobj.Stdin(strings.NewReader("out")), kobj.Stdout(panicky{})}, "writer boom"},
+		{"stderr", []kobj.ExecOption{kobj.Stderr(panicky{})}, "writer boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			got := func() (p any) {
+				defer func() { p = recover() }()
+				pod.Exec(context.Background(), []string{"0"}, tt.opts...)
+				return nil
+			}()
+			if got != tt.want {
+				t.Errorf("recovered %v, want %q", got, tt.want)
+			}
+			goroutinesSettle(t, before)
+		})
+	}
+}
