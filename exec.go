@@ -52,7 +52,9 @@ func (e *ExitError) Error() string { return fmt.Sprintf("command exited with cod
 // keeps one goroutine until its Read returns, and client-go's WebSocket
 // heartbeat ends at its next ping (within 5s). A panic of the Stdin reader
 // or of a Stdout or Stderr writer ends the connection likewise, and Exec
-// then panics with it in the caller's goroutine.
+// then panics with it in the caller's goroutine. An error of the Stdin
+// reader (other than io.EOF) or of a writer, an input or output lost, is
+// Exec's error, with the ExecResult of the command.
 //
 // A non-zero exit sets ExecResult.ExitCode and is not an error, unless
 // [CheckExitCode] is given: Exec then also returns an error wrapping an
@@ -91,7 +93,7 @@ func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	guard := &callbackGuard{cancel: cancel}
-	streams := remotecommand.StreamOptions{Stdin: guard.reader(so.stdin), Stdout: guard.writer(so.stdout), Stderr: guard.writer(so.stderr), Tty: so.tty}
+	streams := remotecommand.StreamOptions{Stdin: guard.reader(so.stdin), Stdout: guard.writer("Stdout", so.stdout), Stderr: guard.writer("Stderr", so.stderr), Tty: so.tty}
 	if streams.Stdout == nil {
 		streams.Stdout = &stdout
 	}
@@ -121,6 +123,9 @@ func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption)
 	}
 	if so.stderr == nil && !so.tty {
 		res.Stderr = stderr.Bytes()
+	}
+	if err := guard.failure(); err != nil {
+		return res, err
 	}
 	if so.checkExit && res.ExitCode != 0 {
 		return res, fmt.Errorf("%s: %w", cmdline, &ExitError{Code: res.ExitCode})
@@ -269,17 +274,35 @@ func (o OutputOption) applyToExec(so *streamOptions) {
 	}
 }
 
-// callbackGuard catches a panic of the caller's Stdin reader or Stdout or
-// Stderr writer. client-go calls them in goroutines of its own, where a
-// panic ends the program (and a writer's error is only logged): the first
-// panic ends the command's connection, and Exec panics with it again in
-// the caller's goroutine, where the caller can recover it.
+// callbackGuard watches the caller's Stdin reader and Stdout and Stderr
+// writers, which client-go calls in goroutines of its own, where a panic
+// ends the program and an error is only logged. The first panic ends the
+// command's connection, and Exec panics with it again in the caller's
+// goroutine, where the caller can recover it; the first error (a lost
+// input or output) is Exec's error.
 type callbackGuard struct {
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
 	value    any
 	panicked bool
+	err      error
+}
+
+// fail records the first error of a reader or writer.
+func (g *callbackGuard) fail(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.err == nil {
+		g.err = err
+	}
+}
+
+// failure returns the first error of a reader or writer, if any.
+func (g *callbackGuard) failure() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
 }
 
 // errCallbackPanicked is what a guarded reader or writer returns to
@@ -314,11 +337,11 @@ func (g *callbackGuard) reader(r io.Reader) io.Reader {
 	return guardedReader{r, g}
 }
 
-func (g *callbackGuard) writer(w io.Writer) io.Writer {
+func (g *callbackGuard) writer(name string, w io.Writer) io.Writer {
 	if w == nil {
 		return nil
 	}
-	return guardedWriter{w, g}
+	return guardedWriter{w, name, g}
 }
 
 type guardedReader struct {
@@ -328,15 +351,27 @@ type guardedReader struct {
 
 func (r guardedReader) Read(p []byte) (n int, err error) {
 	defer r.g.catch(&err)
-	return r.r.Read(p)
+	n, err = r.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.g.fail(fmt.Errorf("reading Stdin: %w", err))
+	}
+	return n, err
 }
 
 type guardedWriter struct {
-	w io.Writer
-	g *callbackGuard
+	w    io.Writer
+	name string // Stdout or Stderr
+	g    *callbackGuard
 }
 
 func (w guardedWriter) Write(p []byte) (n int, err error) {
 	defer w.g.catch(&err)
-	return w.w.Write(p)
+	n, err = w.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		w.g.fail(fmt.Errorf("writing %s: %w", w.name, err))
+	}
+	return n, err
 }

@@ -197,3 +197,40 @@ func TestExecCallbackPanicReachesTheCaller(t *testing.T) {
 		})
 	}
 }
+
+// failing fails every Read and Write with its error.
+type failing struct{ err error }
+
+func (f failing) Read([]byte) (int, error)  { return 0, f.err }
+func (f failing) Write([]byte) (int, error) { return 0, f.err }
+
+// TestExecCallbackErrorIsExecsError: a Stdin reader or an output writer
+// that fails means a lost input or output; client-go only logs it, Exec
+// says it.
+func TestExecCallbackErrorIsExecsError(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withSubresource(t, f, "exec", fakeExecV5)
+	pod := podObject("ns", "p").SetClient(c)
+	if _, err := pod.Exec(context.Background(), []string{"0"}); err != nil {
+		t.Fatal(err) // warms discovery and the connections to the server
+	}
+	broken := errors.New("disk full")
+	tests := []struct {
+		name string
+		opts []kobj.ExecOption
+	}{
+		{"stdin", []kobj.ExecOption{kobj.Stdin(failing{broken})}},
+		{"stdout", []kobj.ExecOption{kobj.Stdin(strings.NewReader("out")), kobj.Stdout(failing{broken})}},
+		{"stderr", []kobj.ExecOption{kobj.Stderr(failing{broken})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			_, err := pod.Exec(context.Background(), []string{"0"}, tt.opts...)
+			if !errors.Is(err, broken) || !strings.Contains(strings.ToLower(err.Error()), tt.name) {
+				t.Errorf("Exec = %v, want an error wrapping the %s's error", err, tt.name)
+			}
+			goroutinesSettle(t, before)
+		})
+	}
+}
