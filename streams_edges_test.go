@@ -234,3 +234,74 @@ func TestExecCallbackErrorIsExecsError(t *testing.T) {
 		})
 	}
 }
+
+// TestExecAndLogsWithAnEndedContextSendNothing: as for PortForward.
+func TestExecAndLogsWithAnEndedContextSendNothing(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withSubresource(t, f, "exec", fakeExecV5)
+	pod := podObject("ns", "p").SetClient(c)
+	if _, err := pod.Exec(context.Background(), []string{"0"}); err != nil {
+		t.Fatal(err) // warms discovery
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f.requests()
+	if _, err := pod.Exec(ctx, []string{"0"}, kobj.Stdin(strings.NewReader("x"))); !errors.Is(err, context.Canceled) {
+		t.Errorf("Exec = %v, want context.Canceled", err)
+	}
+	for _, opts := range [][]kobj.LogOption{nil, {kobj.FollowRestarts()}} {
+		if _, err := pod.Logs(ctx, opts...); !errors.Is(err, context.Canceled) {
+			t.Errorf("Logs(%v) = %v, want context.Canceled", opts, err)
+		}
+	}
+	if got := f.requests(); len(got) != 0 {
+		t.Errorf("requests sent after the context ended: %+v", got)
+	}
+}
+
+// TestStreamingVerbsOfANilObject: an error, no panic.
+func TestStreamingVerbsOfANilObject(t *testing.T) {
+	var o *kobj.Object
+	ctx := context.Background()
+	_, errLogs := o.Logs(ctx)
+	var errLines error
+	for _, err := range o.LogLines(ctx) {
+		errLines = err
+	}
+	_, errExec := o.Exec(ctx, []string{"ls"})
+	_, errPF := o.PortForward(ctx, []string{"80"})
+	for name, err := range map[string]error{"Logs": errLogs, "LogLines": errLines, "Exec": errExec, "PortForward": errPF} {
+		if err == nil || !strings.Contains(err.Error(), "nil") || !strings.HasPrefix(err.Error(), "kobj: "+strings.TrimSuffix(name, "Lines")) {
+			t.Errorf("%s of a nil object = %v", name, err)
+		}
+	}
+}
+
+// TestLogsReadAfterClose: a read after Close fails, and sends nothing.
+func TestLogsReadAfterClose(t *testing.T) {
+	f := newFakeAPI(t, "")
+	f.put("/api/v1/namespaces/ns/pods/p", podWithStatus("Always", running(0, "2026-01-01T00:00:00Z")))
+	c := withLogs(t, f, func(w http.ResponseWriter, r *http.Request) {
+		serveLines(w, "2026-01-01T00:00:01.000000000Z a", "2026-01-01T00:00:02.000000000Z b")
+	})
+	pod := podObject("ns", "p").SetClient(c)
+	for _, opts := range [][]kobj.LogOption{nil, {kobj.FollowRestarts()}} {
+		rc, err := pod.Logs(context.Background(), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 2)
+		if _, err := io.ReadFull(rc, buf); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+		rc.Close()
+		f.requests()
+		if n, err := rc.Read(buf); err == nil || err == io.EOF {
+			t.Errorf("Read after Close (%v) = %d, %v; want an error", opts, n, err)
+		}
+		if got := f.requests(); len(got) != 0 {
+			t.Errorf("requests sent by a read after Close: %+v", got)
+		}
+	}
+}
