@@ -40,7 +40,8 @@ func (e *ExitError) Error() string { return fmt.Sprintf("command exited with cod
 // container of o, a Pod, and waits for it to end. The stdin given by
 // [Stdin] is sent and, at its end, closed, so that commands reading to the
 // end (cat, tar x) finish; [Stdout] and [Stderr] receive the output as it
-// comes, else ExecResult captures it. [Container] picks the container;
+// comes (one Write at a time, so that one writer may take both), else
+// ExecResult captures it. [Container] picks the container;
 // [TTY] allocates a terminal (stderr then goes to stdout).
 //
 // The connection is a WebSocket (protocol v5.channel.k8s.io) when the
@@ -283,6 +284,11 @@ func (o OutputOption) applyToExec(so *streamOptions) {
 type callbackGuard struct {
 	cancel context.CancelFunc
 
+	// writing makes the writers' calls one at a time: client-go writes
+	// stdout and stderr from two goroutines, and a caller may well give
+	// one writer for both.
+	writing sync.Mutex
+
 	mu       sync.Mutex
 	value    any
 	panicked bool
@@ -366,6 +372,8 @@ type guardedWriter struct {
 
 func (w guardedWriter) Write(p []byte) (n int, err error) {
 	defer w.g.catch(&err)
+	w.g.writing.Lock()
+	defer w.g.writing.Unlock()
 	n, err = w.w.Write(p)
 	if err == nil && n < len(p) {
 		err = io.ErrShortWrite

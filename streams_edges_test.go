@@ -1,6 +1,7 @@
 package kobj_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -303,5 +304,40 @@ func TestLogsReadAfterClose(t *testing.T) {
 		if got := f.requests(); len(got) != 0 {
 			t.Errorf("requests sent by a read after Close: %+v", got)
 		}
+	}
+}
+
+// TestExecOneWriterForStdoutAndStderr: the same writer given to Stdout and
+// Stderr, to merge the output as a terminal does, is not written to from
+// two goroutines at once.
+func TestExecOneWriterForStdoutAndStderr(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withSubresource(t, f, "exec", fakeExecV5)
+	var both bytes.Buffer
+	_, err := podObject("ns", "p").Exec(context.Background(), []string{"0"}, kobj.WithClient(c),
+		kobj.Stdin(strings.NewReader("out")), kobj.Stdout(&both), kobj.Stderr(&both))
+	if got := both.String(); err != nil || len(got) != len("outoops") || !strings.Contains(got, "oops") {
+		t.Errorf("Exec = %v, output %q; want out and oops", err, got)
+	}
+}
+
+// TestLogLinesIteratedAgain: a sequence broken out of early reads the log
+// anew when iterated again.
+func TestLogLinesIteratedAgain(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withLogs(t, f, func(w http.ResponseWriter, r *http.Request) { serveLines(w, "a", "b") })
+	lines := podObject("ns", "p").LogLines(context.Background(), kobj.WithClient(c))
+	for range lines {
+		break
+	}
+	var got []string
+	for line, err := range lines {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, line)
+	}
+	if strings.Join(got, ",") != "a,b" {
+		t.Errorf("second iteration = %q, want a, b", got)
 	}
 }
