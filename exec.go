@@ -42,7 +42,8 @@ func (e *ExitError) Error() string { return fmt.Sprintf("command exited with cod
 // end (cat, tar x) finish; [Stdout] and [Stderr] receive the output as it
 // comes (one Write at a time, so that one writer may take both), else
 // ExecResult captures it. [Container] picks the container;
-// [TTY] allocates a terminal (stderr then goes to stdout).
+// [TTY] allocates a terminal (stderr then goes to stdout, and [Stderr]
+// with it is an error).
 //
 // The connection is a WebSocket (protocol v5.channel.k8s.io) when the
 // server can upgrade to one, else SPDY, through client-go's remotecommand,
@@ -70,6 +71,9 @@ func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption)
 	}
 	if len(command) == 0 {
 		return nil, errors.New("no command")
+	}
+	if so.tty && so.stderr != nil {
+		return nil, errors.New("Stderr given with TTY: a terminal has no stderr of its own, it goes to Stdout")
 	}
 	// The caller may reuse its slice while the command runs: name it now.
 	cmdline := strings.Join(command, " ")

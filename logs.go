@@ -38,6 +38,9 @@ func (o *Object) Logs(ctx context.Context, opts ...LogOption) (_ io.ReadCloser, 
 	if so.sinceSeconds != nil && so.sinceTime != nil {
 		return nil, errors.New("SinceSeconds and SinceTime both given; pick one")
 	}
+	if so.followRestarts && (so.previous || so.limitBytes != nil) {
+		return nil, errors.New("FollowRestarts cannot be combined with Previous or LimitBytes")
+	}
 	t, err := o.streamTarget(ctx, so, "log", "Logs reads the log of a Pod's container")
 	if err != nil {
 		return nil, err

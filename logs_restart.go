@@ -55,11 +55,9 @@ type restartingLog struct {
 	skip    int // lines at last still to skip in the current stream
 }
 
-// openRestartingLog opens the log for FollowRestarts.
+// openRestartingLog opens the log for FollowRestarts; Logs has refused
+// Previous and LimitBytes with it.
 func openRestartingLog(ctx context.Context, t *target, so *streamOptions) (io.ReadCloser, error) {
-	if so.previous || so.limitBytes != nil {
-		return nil, errors.New("FollowRestarts cannot be combined with Previous or LimitBytes")
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	l := &restartingLog{ctx: ctx, cancel: cancel, t: t, so: so}
 	if err := l.open(); err != nil {

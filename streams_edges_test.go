@@ -341,3 +341,37 @@ func TestLogLinesIteratedAgain(t *testing.T) {
 		t.Errorf("second iteration = %q, want a, b", got)
 	}
 }
+
+// TestConflictingStreamOptionsAskNothing: options that contradict each
+// other fail before any request, discovery's included.
+func TestConflictingStreamOptionsAskNothing(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := f.client()
+	pod := podObject("ns", "p").SetClient(c)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"FollowRestarts and Previous", func() error { _, err := pod.Logs(ctx, kobj.FollowRestarts(), kobj.Previous()); return err }, "cannot be combined"},
+		{"FollowRestarts and LimitBytes", func() error { _, err := pod.Logs(ctx, kobj.LimitBytes(1), kobj.FollowRestarts()); return err }, "cannot be combined"},
+		{"TTY and Stderr", func() error {
+			_, err := pod.Exec(ctx, []string{"sh"}, kobj.TTY(), kobj.Stderr(io.Discard))
+			return err
+		}, "TTY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.call(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want one containing %q", err, tt.want)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if len(f.log) != 0 {
+				t.Errorf("requests sent: %+v", f.log)
+			}
+			f.log = nil
+		})
+	}
+}
