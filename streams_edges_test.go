@@ -375,3 +375,46 @@ func TestConflictingStreamOptionsAskNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamsBelowAPathPrefix: a server URL with a path (a Rancher-style
+// proxy) prefixes the log, FollowRestarts' Pod reads, and exec's
+// WebSocket.
+func TestStreamsBelowAPathPrefix(t *testing.T) {
+	const prefix = "/k8s/clusters/c-1"
+	f := newFakeAPI(t, prefix)
+	f.put("/api/v1/namespaces/ns/pods/p", podWithStatus("Never", map[string]any{"phase": "Succeeded"}))
+	c := withLogs(t, f, func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, prefix+"/api/") {
+			http.Error(w, "no prefix", http.StatusNotFound)
+			return
+		}
+		serveLines(w, "2026-01-01T00:00:01.000000000Z a")
+	})
+	pod := podObject("ns", "p").SetClient(c)
+	for _, opts := range [][]kobj.LogOption{nil, {kobj.FollowRestarts()}} {
+		var got []string
+		for line, err := range pod.LogLines(context.Background(), opts...) {
+			if err != nil {
+				t.Fatalf("LogLines(%v): %v", opts, err)
+			}
+			got = append(got, line)
+		}
+		if len(got) != 1 || !strings.HasSuffix(got[0], "a") {
+			t.Errorf("LogLines(%v) = %q", opts, got)
+		}
+	}
+	ce := withSubresource(t, f, "exec", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, prefix+"/api/") {
+			http.Error(w, "no prefix", http.StatusNotFound)
+			return
+		}
+		fakeExecV5(w, r)
+	})
+	res, err := pod.Exec(context.Background(), []string{"0"}, kobj.WithClient(ce), kobj.Stdin(strings.NewReader("hi")))
+	if err != nil || string(res.Stdout) != "hi" {
+		t.Errorf("Exec below a prefix = %+v, %v", res, err)
+	}
+	if got := f.requests(); len(got) < 2 || got[len(got)-1].Method != "GET" {
+		t.Errorf("requests = %+v, want the exec over a WebSocket (GET) last", got)
+	}
+}
