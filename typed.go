@@ -104,7 +104,10 @@ func FromTypedList[T any](items []T) ([]*Object, error) {
 // mapInto fills v from the unstructured content m; under strict, fields v
 // has no place for make an *UnknownFieldsError.
 func mapInto(m map[string]any, v any, io intoOptions) error {
-	err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(m, v, io.strict)
+	// The converter hands the maps and lists under an untyped field (any,
+	// map[string]any) over as they are: without a copy, changing the
+	// typed value would change the object.
+	err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(copyJSON(m).(map[string]any), v, io.strict)
 	if err == nil {
 		return nil
 	}

@@ -3,6 +3,7 @@ package kobj_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -288,4 +289,72 @@ func TestIntoNamesWhereAValueDoesNotFit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// widgetView is a caller's own type whose spec is untyped: the converter
+// hands such values over as they are unless kobj copies them.
+type widgetView struct {
+	metav1.TypeMeta `json:",inline"`
+	Spec            map[string]any `json:"spec"`
+	Any             any            `json:"status"`
+}
+
+func TestTypedViewsDoNotShareTheObjectsValues(t *testing.T) {
+	const widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {nested: {size: 1}, list: [{a: 1}]}\nstatus: {phase: Ready}\n"
+	mutate := func(w *widgetView) {
+		w.Spec["nested"].(map[string]any)["size"] = int64(2)
+		w.Spec["list"].([]any)[0].(map[string]any)["a"] = int64(9)
+		w.Any.(map[string]any)["phase"] = "Gone"
+	}
+	tests := []struct {
+		name string
+		list bool // the object is a WidgetList holding the widget
+		view func(o *kobj.Object) (*widgetView, error)
+	}{
+		{name: "As", view: func(o *kobj.Object) (*widgetView, error) { return kobj.As[widgetView](o) }},
+		{name: "Into", view: func(o *kobj.Object) (*widgetView, error) {
+			var w widgetView
+			return &w, o.Into(&w)
+		}},
+		{name: "ItemsAs", list: true, view: func(o *kobj.Object) (*widgetView, error) {
+			ws, err := kobj.ItemsAs[widgetView](o)
+			if err != nil || len(ws) != 1 {
+				return nil, fmt.Errorf("ItemsAs: %d items, %v", len(ws), err)
+			}
+			return &ws[0], nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := widget
+			if tt.list {
+				doc = "apiVersion: example.com/v1\nkind: WidgetList\nitems:\n- " + strings.ReplaceAll(strings.TrimSpace(widget), "\n", "\n  ") + "\n"
+			}
+			o := mustLoad(t, doc)
+			before := o.DeepCopy()
+			w, err := tt.view(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mutate(w)
+			if !o.Equal(before) {
+				got, _ := o.JSON()
+				t.Errorf("changing the typed value changed the object: %s", got)
+			}
+		})
+	}
+	t.Run("FromTyped", func(t *testing.T) {
+		w := &widgetView{TypeMeta: metav1.TypeMeta{APIVersion: "example.com/v1", Kind: "Widget"}, Spec: map[string]any{"nested": map[string]any{"size": int64(1)}, "list": []any{map[string]any{"a": int64(1)}}},
+			Any: map[string]any{"phase": "Ready"}}
+		o, err := kobj.FromTyped(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := o.DeepCopy()
+		mutate(w)
+		if !o.Equal(before) {
+			got, _ := o.JSON()
+			t.Errorf("changing the typed value changed the object: %s", got)
+		}
+	})
 }
