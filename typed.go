@@ -104,6 +104,9 @@ func FromTypedList[T any](items []T) ([]*Object, error) {
 // mapInto fills v from the unstructured content m; under strict, fields v
 // has no place for make an *UnknownFieldsError.
 func mapInto(m map[string]any, v any, io intoOptions) error {
+	if v == nil {
+		return errors.New("need a non-nil pointer to a struct, got nil")
+	}
 	// The converter hands the maps and lists under an untyped field (any,
 	// map[string]any) over as they are: without a copy, changing the
 	// typed value would change the object.
@@ -161,7 +164,9 @@ func checkKind(m map[string]any, v any) error {
 // keeps a NaN that no JSON can carry.
 func typedToMap(v any) (map[string]any, error) {
 	rv := reflect.ValueOf(v)
-	if v == nil || rv.Kind() != reflect.Pointer || rv.IsNil() {
+	// The converter panics on a pointer to anything but a struct or a map.
+	if v == nil || rv.Kind() != reflect.Pointer || rv.IsNil() ||
+		rv.Elem().Kind() != reflect.Struct && rv.Elem().Kind() != reflect.Map {
 		return nil, fmt.Errorf("need a non-nil pointer to a struct, got %T", v)
 	}
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(v)

@@ -358,3 +358,41 @@ func TestTypedViewsDoNotShareTheObjectsValues(t *testing.T) {
 		}
 	})
 }
+
+// TestTypedConversionsRefuseWhatIsNotAStruct: values the converter cannot
+// take give an error naming them, never a panic.
+func TestTypedConversionsRefuseWhatIsNotAStruct(t *testing.T) {
+	o := mustLoad(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n")
+	n := 3
+	tests := []struct {
+		name    string
+		call    func() error
+		wantErr string
+	}{
+		{"FromTyped of a pointer to an int", func() error { _, err := kobj.FromTyped(&n); return err }, "got *int"},
+		{"FromTyped of a pointer to a slice", func() error { _, err := kobj.FromTyped(&[]string{"a"}); return err }, "got *[]string"},
+		{"FromTypedList of ints", func() error { _, err := kobj.FromTypedList([]int{1}); return err }, "item 0"},
+		{"FromTypedList of a nil pointer", func() error { _, err := kobj.FromTypedList([]*corev1.ConfigMap{nil}); return err }, "item 0"},
+		{"Into nil", func() error { return o.Into(nil) }, "nil"},
+		{"Into a non-pointer", func() error { return o.Into(corev1.ConfigMap{}) }, "pointer"},
+		{"As an int", func() error { _, err := kobj.As[int](o); return err }, "int"},
+		{"ItemsAs of a nil list", func() error { _, err := kobj.ItemsAs[corev1.ConfigMap](nil); return err }, "nil object"},
+		{"ItemsAs of one object", func() error { _, err := kobj.ItemsAs[corev1.ConfigMap](o); return err }, "not a list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("panicked: %v", p)
+					}
+				}()
+				err = tt.call()
+			}()
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %v, want one saying %q", err, tt.wantErr)
+			}
+		})
+	}
+}
