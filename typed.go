@@ -78,11 +78,13 @@ func ItemsAs[T any](list *Object, opts ...IntoOption) (_ []T, err error) {
 }
 
 // FromTypedList converts typed API values, such as []appsv1.Deployment (or
-// []*appsv1.Deployment), to objects, each as FromTyped converts it. It
-// fails as FromTyped fails, naming the item's index.
+// []*appsv1.Deployment, or []runtime.Object holding such pointers), to
+// objects, each as FromTyped converts it. It fails as FromTyped fails,
+// naming the item's index.
 func FromTypedList[T any](items []T) ([]*Object, error) {
 	out := make([]*Object, len(items))
-	pointers := reflect.TypeFor[T]().Kind() == reflect.Pointer
+	kind := reflect.TypeFor[T]().Kind()
+	pointers := kind == reflect.Pointer || kind == reflect.Interface // the item is what FromTyped takes
 	for i := range items {
 		v := any(&items[i])
 		if pointers {

@@ -13,6 +13,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 func mustLoad(t *testing.T, yaml string) *kobj.Object {
@@ -373,6 +374,7 @@ func TestTypedConversionsRefuseWhatIsNotAStruct(t *testing.T) {
 		{"FromTyped of a pointer to a slice", func() error { _, err := kobj.FromTyped(&[]string{"a"}); return err }, "got *[]string"},
 		{"FromTypedList of ints", func() error { _, err := kobj.FromTypedList([]int{1}); return err }, "item 0"},
 		{"FromTypedList of a nil pointer", func() error { _, err := kobj.FromTypedList([]*corev1.ConfigMap{nil}); return err }, "item 0"},
+		{"FromTypedList of a nil runtime.Object", func() error { _, err := kobj.FromTypedList([]runtime.Object{nil}); return err }, "item 0"},
 		{"Into nil", func() error { return o.Into(nil) }, "nil"},
 		{"Into a non-pointer", func() error { return o.Into(corev1.ConfigMap{}) }, "pointer"},
 		{"As an int", func() error { _, err := kobj.As[int](o); return err }, "int"},
@@ -394,5 +396,23 @@ func TestTypedConversionsRefuseWhatIsNotAStruct(t *testing.T) {
 				t.Errorf("error %v, want one saying %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestFromTypedListOfRuntimeObjects(t *testing.T) {
+	items := []runtime.Object{
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "shop"}},
+		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "shop"}},
+	}
+	objs, err := kobj.FromTypedList(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range objs {
+		got = append(got, o.APIVersion()+" "+o.Kind()+" "+o.Name())
+	}
+	if diff := cmp.Diff([]string{"v1 ConfigMap a", "apps/v1 Deployment b"}, got); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
 	}
 }
