@@ -37,6 +37,8 @@ func TestApplyAllRefusesABadSetBeforeAnyWrite(t *testing.T) {
 			opts: []kobj.ApplyAllOption{kobj.Prune(kobj.New("apps/v1", "Deployment").SetName("set"))}, wantErr: "cannot be an ApplySet parent"},
 		{name: "a cluster-scoped Prune parent with a namespace", objs: []*kobj.Object{cm("a")},
 			opts: []kobj.ApplyAllOption{kobj.Prune(kobj.New("v1", "Namespace").SetName("set").SetNamespace("shop"))}, wantErr: "cluster-scoped"},
+		{name: "an empty set with Prune", objs: nil,
+			opts: []kobj.ApplyAllOption{kobj.Prune(cm("set"))}, wantErr: "Prune with no objects"},
 		{name: "ApplySetTooling without a name", objs: []*kobj.Object{cm("a")},
 			opts: []kobj.ApplyAllOption{kobj.Prune(cm("set")), kobj.ApplySetTooling("/v1")}, wantErr: "want <tool name>/<version>"},
 		{name: "ApplySetTooling without a version", objs: []*kobj.Object{cm("a")},
