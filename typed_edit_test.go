@@ -277,3 +277,27 @@ func TestEditAsPanicAfterAConflictSendsNothingMore(t *testing.T) {
 		}
 	}
 }
+
+// TestEditAsOfAnUntypedFieldThatFailsKeepsTheObject: fn changing a map
+// under an untyped field and then failing leaves o as it was: the typed
+// value shares nothing with o.
+func TestEditAsOfAnUntypedFieldThatFailsKeepsTheObject(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeAPI(t, "")
+	f.put(deploymentPath, servedDeployment(t))
+	o, err := kobj.New("apps/v1", "Deployment").SetClient(f.client()).Read(ctx, kobj.Named("web"), kobj.InNamespace("shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := o.DeepCopy()
+	_, err = kobj.EditAs(ctx, o, func(w *widgetView) error {
+		w.Spec["selector"].(map[string]any)["matchLabels"] = map[string]any{"app": "other"}
+		return errRefused
+	})
+	if err != errRefused {
+		t.Fatalf("EditAs: %v, want fn's error", err)
+	}
+	if !o.Equal(before) {
+		t.Errorf("a failed EditAs changed the object: %v", o.Diff(before))
+	}
+}
