@@ -111,7 +111,8 @@ type setOptions struct {
 // apiVersion, kind or name, two objects with the same identity, a kind
 // the server does not know and no CRD in the set defines, a malformed
 // DependsOnAnnotation, a dependency not in the set, and a dependency
-// cycle; with Prune, also on a parent that is not a Secret, a ConfigMap
+// cycle; with Prune, also on an empty set (as kubectl, which says "no
+// objects passed to apply"), a parent that is not a Secret, a ConfigMap
 // or an existing custom resource allowed as a parent, a parent that is a
 // member of the set, a member labelled part of another set, and a parent
 // another tool manages ([ErrForeignApplySet]); the ChangeSet is then
@@ -137,6 +138,11 @@ func (c *Client) ApplyAll(ctx context.Context, objs []*Object, opts ...ApplyAllO
 	if so.prune {
 		if err := checkTooling(so.tooling); err != nil {
 			return cs, err
+		}
+		if len(objs) == 0 {
+			// As kubectl refuses it: an empty set, from a manifest folder
+			// read wrong say, would delete every member.
+			return cs, errors.New("Prune with no objects: refused, it would delete every object of the set")
 		}
 	}
 	ms, err := c.setMembers(ctx, objs, false)

@@ -84,8 +84,8 @@ func appliedOnlyAs(md map[string]any, manager string, apiVersion any) bool {
 // sameApplied reports whether got, the part of the served object that the
 // manager owns, is want, the part it applies. An element of a keyed list
 // that the server named by a key field the manifest left to its default
-// (a container port's protocol, say) carries that key field in got only;
-// nothing else may differ.
+// (a port's protocol, TCP) carries that key field in got only; nothing
+// else may differ.
 func sameApplied(want, got any, path string, keys map[string][]string) bool {
 	switch w := want.(type) {
 	case map[string]any:
@@ -100,7 +100,7 @@ func sameApplied(want, got any, path string, keys map[string][]string) bool {
 			}
 		}
 		for k := range g {
-			if _, ok := w[k]; !ok && !isKeyField(path, k, keys) {
+			if _, ok := w[k]; !ok && !isDefaultedKey(path, k, g[k], keys) {
 				return false
 			}
 		}
@@ -120,8 +120,14 @@ func sameApplied(want, got any, path string, keys map[string][]string) bool {
 	return equalJSON(want, got)
 }
 
-// isKeyField reports whether field is a key of the list elements at path.
-func isKeyField(path, field string, keys map[string][]string) bool {
+// isDefaultedKey reports whether field, holding value, is a key of the
+// list elements at path that the server gave its default when a manifest
+// left it out. The one such key of Kubernetes' keyed lists is a port's
+// protocol, TCP. Without a schema nothing else can be known: a key field
+// left out with another value (protocol UDP applied before, or a
+// container's name, which has no default) means the apply would name
+// another element, so it is sent.
+func isDefaultedKey(path, field string, value any, keys map[string][]string) bool {
 	list, isElem := strings.CutSuffix(path, "[]")
-	return isElem && slices.Contains(keys[list], field)
+	return isElem && field == "protocol" && equalJSON(value, "TCP") && slices.Contains(keys[list], field)
 }

@@ -114,6 +114,32 @@ func TestAppliesNothing(t *testing.T) {
 			c := mf["fieldsV1"].(map[string]any)["f:spec"].(map[string]any)["f:template"].(map[string]any)["f:spec"].(map[string]any)["f:containers"].(map[string]any)[`k:{"name":"app"}`].(map[string]any)
 			c["f:imagePullPolicy"] = map[string]any{}
 		}},
+		{name: "the key field left out, served as another value", manager: "deployer", want: false, edit: func(_, l map[string]any) {
+			// The manager applied protocol UDP; the manifest now leaves it to
+			// its default, TCP: the apply would replace the port.
+			setPortProtocol(l, "UDP")
+		}},
+		{name: "a key field left out that the server never defaults", manager: "deployer", want: false, edit: func(b, _ map[string]any) {
+			delete(containers(b)[0].(map[string]any), "name")
+		}},
+		{name: "a set list applied again", manager: "deployer", want: true, edit: func(b, l map[string]any) {
+			b["metadata"].(map[string]any)["finalizers"] = []any{"a"}
+			l["metadata"].(map[string]any)["finalizers"] = []any{"b", "a"}
+			fv := managedFieldsV1(l)["f:metadata"].(map[string]any)
+			fv["f:finalizers"] = map[string]any{`v:"a"`: map[string]any{}}
+		}},
+		{name: "a set list losing an element", manager: "deployer", want: false, edit: func(b, l map[string]any) {
+			b["metadata"].(map[string]any)["finalizers"] = []any{"a"}
+			l["metadata"].(map[string]any)["finalizers"] = []any{"c", "a"}
+			fv := managedFieldsV1(l)["f:metadata"].(map[string]any)
+			fv["f:finalizers"] = map[string]any{`v:"a"`: map[string]any{}, `v:"c"`: map[string]any{}}
+		}},
+		{name: "an atomic map applied with fewer keys", manager: "deployer", want: false, edit: func(b, l map[string]any) {
+			l["spec"].(map[string]any)["selector"] = map[string]any{"matchLabels": map[string]any{"app": "web", "tier": "front"}}
+		}},
+		{name: "an owned field served as null", manager: "deployer", want: false, edit: func(_, l map[string]any) {
+			l["metadata"].(map[string]any)["labels"] = map[string]any{"app": nil}
+		}},
 		{name: "applied as another version", manager: "deployer", want: false, edit: func(b, _ map[string]any) {
 			b["apiVersion"] = "apps/v1beta2"
 		}},
@@ -157,4 +183,22 @@ func parseYAMLMap(t *testing.T, s string) map[string]any {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// managedFieldsV1 is the fieldsV1 of live's first managedFields entry.
+func managedFieldsV1(live map[string]any) map[string]any {
+	mf := live["metadata"].(map[string]any)["managedFields"].([]any)[0].(map[string]any)
+	return mf["fieldsV1"].(map[string]any)
+}
+
+// setPortProtocol makes the served port of live's container, and the key
+// its manager owns it by, use protocol.
+func setPortProtocol(live map[string]any, protocol string) {
+	ports := containers(live)[0].(map[string]any)["ports"].([]any)
+	ports[0].(map[string]any)["protocol"] = protocol
+	c := managedFieldsV1(live)["f:spec"].(map[string]any)["f:template"].(map[string]any)["f:spec"].(map[string]any)["f:containers"].(map[string]any)[`k:{"name":"app"}`].(map[string]any)
+	fp := c["f:ports"].(map[string]any)
+	v := fp[`k:{"containerPort":80,"protocol":"TCP"}`]
+	delete(fp, `k:{"containerPort":80,"protocol":"TCP"}`)
+	fp[`k:{"containerPort":80,"protocol":"`+protocol+`"}`] = v
 }

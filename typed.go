@@ -78,11 +78,13 @@ func ItemsAs[T any](list *Object, opts ...IntoOption) (_ []T, err error) {
 }
 
 // FromTypedList converts typed API values, such as []appsv1.Deployment (or
-// []*appsv1.Deployment), to objects, each as FromTyped converts it. It
-// fails as FromTyped fails, naming the item's index.
+// []*appsv1.Deployment, or []runtime.Object holding such pointers), to
+// objects, each as FromTyped converts it. It fails as FromTyped fails,
+// naming the item's index.
 func FromTypedList[T any](items []T) ([]*Object, error) {
 	out := make([]*Object, len(items))
-	pointers := reflect.TypeFor[T]().Kind() == reflect.Pointer
+	kind := reflect.TypeFor[T]().Kind()
+	pointers := kind == reflect.Pointer || kind == reflect.Interface // the item is what FromTyped takes
 	for i := range items {
 		v := any(&items[i])
 		if pointers {
@@ -104,7 +106,13 @@ func FromTypedList[T any](items []T) ([]*Object, error) {
 // mapInto fills v from the unstructured content m; under strict, fields v
 // has no place for make an *UnknownFieldsError.
 func mapInto(m map[string]any, v any, io intoOptions) error {
-	err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(m, v, io.strict)
+	if v == nil {
+		return errors.New("need a non-nil pointer to a struct, got nil")
+	}
+	// The converter hands the maps and lists under an untyped field (any,
+	// map[string]any) over as they are: without a copy, changing the
+	// typed value would change the object.
+	err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(copyJSON(m).(map[string]any), v, io.strict)
 	if err == nil {
 		return nil
 	}
@@ -158,7 +166,9 @@ func checkKind(m map[string]any, v any) error {
 // keeps a NaN that no JSON can carry.
 func typedToMap(v any) (map[string]any, error) {
 	rv := reflect.ValueOf(v)
-	if v == nil || rv.Kind() != reflect.Pointer || rv.IsNil() {
+	// The converter panics on a pointer to anything but a struct or a map.
+	if v == nil || rv.Kind() != reflect.Pointer || rv.IsNil() ||
+		rv.Elem().Kind() != reflect.Struct && rv.Elem().Kind() != reflect.Map {
 		return nil, fmt.Errorf("need a non-nil pointer to a struct, got %T", v)
 	}
 	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(v)

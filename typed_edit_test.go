@@ -230,3 +230,74 @@ func TestEditAsConflictWithRollbackRestoresTheObject(t *testing.T) {
 		t.Errorf("with Rollback, a failed update left the object changed: %v", o.Diff(before))
 	}
 }
+
+// TestEditAsPanicAfterAConflictSendsNothingMore: with RetryOnConflict, fn
+// panicking on its second run (after a Conflict and a fresh read) sends
+// no second update and leaves o holding the fresh read.
+func TestEditAsPanicAfterAConflictSendsNothingMore(t *testing.T) {
+	ctx := context.Background()
+	for _, opts := range [][]kobj.EditOption{{kobj.RetryOnConflict()}, {kobj.RetryOnConflict(), kobj.Rollback()}} {
+		f := newFakeAPI(t, "")
+		f.put(deploymentPath, servedDeployment(t))
+		o, err := kobj.New("apps/v1", "Deployment").SetClient(f.client()).Read(ctx, kobj.Named("web"), kobj.InNamespace("shop"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.put(deploymentPath, servedDeployment(t)) // another writer: a new resourceVersion
+		f.requests()
+		runs := 0
+		func() {
+			defer func() {
+				if p := recover(); p != errRefused {
+					t.Errorf("recovered %v, want fn's panic", p)
+				}
+			}()
+			kobj.EditAs(ctx, o, func(d *appsv1.Deployment) error {
+				if runs++; runs == 2 {
+					panic(errRefused)
+				}
+				d.Spec.Replicas = ptr.To[int32](3)
+				return nil
+			}, opts...)
+		}()
+		patches := 0
+		for _, r := range f.requests() {
+			if r.Method == http.MethodPatch {
+				patches++
+			}
+		}
+		if runs != 2 || patches != 1 {
+			t.Errorf("%d runs of fn and %d updates, want 2 runs and the one update that met the Conflict", runs, patches)
+		}
+		if rv := o.ResourceVersion(); rv != f.objects[deploymentPath]["metadata"].(map[string]any)["resourceVersion"] && len(opts) == 1 {
+			t.Errorf("o has resourceVersion %s, want the fresh read's", rv)
+		}
+		if replicas, _ := o.GetInt64("spec.replicas"); replicas == 3 {
+			t.Errorf("the edit of the first run stayed on o")
+		}
+	}
+}
+
+// TestEditAsOfAnUntypedFieldThatFailsKeepsTheObject: fn changing a map
+// under an untyped field and then failing leaves o as it was: the typed
+// value shares nothing with o.
+func TestEditAsOfAnUntypedFieldThatFailsKeepsTheObject(t *testing.T) {
+	ctx := context.Background()
+	f := newFakeAPI(t, "")
+	f.put(deploymentPath, servedDeployment(t))
+	o, err := kobj.New("apps/v1", "Deployment").SetClient(f.client()).Read(ctx, kobj.Named("web"), kobj.InNamespace("shop"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := o.DeepCopy()
+	_, err = kobj.EditAs(ctx, o, func(w *widgetView) error {
+		w.Spec["selector"].(map[string]any)["matchLabels"] = map[string]any{"app": "other"}
+		return errRefused
+	})
+	if err != errRefused {
+		t.Fatalf("EditAs: %v, want fn's error", err)
+	}
+	if !o.Equal(before) {
+		t.Errorf("a failed EditAs changed the object: %v", o.Diff(before))
+	}
+}

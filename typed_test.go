@@ -3,6 +3,7 @@ package kobj_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 func mustLoad(t *testing.T, yaml string) *kobj.Object {
@@ -287,5 +289,130 @@ func TestIntoNamesWhereAValueDoesNotFit(t *testing.T) {
 				t.Errorf("Into: %v, want a *PathError at %s", err, want[i])
 			}
 		})
+	}
+}
+
+// widgetView is a caller's own type whose spec is untyped: the converter
+// hands such values over as they are unless kobj copies them.
+type widgetView struct {
+	metav1.TypeMeta `json:",inline"`
+	Spec            map[string]any `json:"spec"`
+	Any             any            `json:"status"`
+}
+
+func TestTypedViewsDoNotShareTheObjectsValues(t *testing.T) {
+	const widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {nested: {size: 1}, list: [{a: 1}]}\nstatus: {phase: Ready}\n"
+	mutate := func(w *widgetView) {
+		w.Spec["nested"].(map[string]any)["size"] = int64(2)
+		w.Spec["list"].([]any)[0].(map[string]any)["a"] = int64(9)
+		w.Any.(map[string]any)["phase"] = "Gone"
+	}
+	tests := []struct {
+		name string
+		list bool // the object is a WidgetList holding the widget
+		view func(o *kobj.Object) (*widgetView, error)
+	}{
+		{name: "As", view: func(o *kobj.Object) (*widgetView, error) { return kobj.As[widgetView](o) }},
+		{name: "Into", view: func(o *kobj.Object) (*widgetView, error) {
+			var w widgetView
+			return &w, o.Into(&w)
+		}},
+		{name: "ItemsAs", list: true, view: func(o *kobj.Object) (*widgetView, error) {
+			ws, err := kobj.ItemsAs[widgetView](o)
+			if err != nil || len(ws) != 1 {
+				return nil, fmt.Errorf("ItemsAs: %d items, %v", len(ws), err)
+			}
+			return &ws[0], nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := widget
+			if tt.list {
+				doc = "apiVersion: example.com/v1\nkind: WidgetList\nitems:\n- " + strings.ReplaceAll(strings.TrimSpace(widget), "\n", "\n  ") + "\n"
+			}
+			o := mustLoad(t, doc)
+			before := o.DeepCopy()
+			w, err := tt.view(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mutate(w)
+			if !o.Equal(before) {
+				got, _ := o.JSON()
+				t.Errorf("changing the typed value changed the object: %s", got)
+			}
+		})
+	}
+	t.Run("FromTyped", func(t *testing.T) {
+		w := &widgetView{TypeMeta: metav1.TypeMeta{APIVersion: "example.com/v1", Kind: "Widget"}, Spec: map[string]any{"nested": map[string]any{"size": int64(1)}, "list": []any{map[string]any{"a": int64(1)}}},
+			Any: map[string]any{"phase": "Ready"}}
+		o, err := kobj.FromTyped(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := o.DeepCopy()
+		mutate(w)
+		if !o.Equal(before) {
+			got, _ := o.JSON()
+			t.Errorf("changing the typed value changed the object: %s", got)
+		}
+	})
+}
+
+// TestTypedConversionsRefuseWhatIsNotAStruct: values the converter cannot
+// take give an error naming them, never a panic.
+func TestTypedConversionsRefuseWhatIsNotAStruct(t *testing.T) {
+	o := mustLoad(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n")
+	n := 3
+	tests := []struct {
+		name    string
+		call    func() error
+		wantErr string
+	}{
+		{"FromTyped of a pointer to an int", func() error { _, err := kobj.FromTyped(&n); return err }, "got *int"},
+		{"FromTyped of a pointer to a slice", func() error { _, err := kobj.FromTyped(&[]string{"a"}); return err }, "got *[]string"},
+		{"FromTypedList of ints", func() error { _, err := kobj.FromTypedList([]int{1}); return err }, "item 0"},
+		{"FromTypedList of a nil pointer", func() error { _, err := kobj.FromTypedList([]*corev1.ConfigMap{nil}); return err }, "item 0"},
+		{"FromTypedList of a nil runtime.Object", func() error { _, err := kobj.FromTypedList([]runtime.Object{nil}); return err }, "item 0"},
+		{"Into nil", func() error { return o.Into(nil) }, "nil"},
+		{"Into a non-pointer", func() error { return o.Into(corev1.ConfigMap{}) }, "pointer"},
+		{"As an int", func() error { _, err := kobj.As[int](o); return err }, "int"},
+		{"ItemsAs of a nil list", func() error { _, err := kobj.ItemsAs[corev1.ConfigMap](nil); return err }, "nil object"},
+		{"ItemsAs of one object", func() error { _, err := kobj.ItemsAs[corev1.ConfigMap](o); return err }, "not a list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("panicked: %v", p)
+					}
+				}()
+				err = tt.call()
+			}()
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("error %v, want one saying %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestFromTypedListOfRuntimeObjects(t *testing.T) {
+	items := []runtime.Object{
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "shop"}},
+		&appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "b", Namespace: "shop"}},
+	}
+	objs, err := kobj.FromTypedList(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range objs {
+		got = append(got, o.APIVersion()+" "+o.Kind()+" "+o.Name())
+	}
+	if diff := cmp.Diff([]string{"v1 ConfigMap a", "apps/v1 Deployment b"}, got); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
 	}
 }

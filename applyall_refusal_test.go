@@ -1,0 +1,66 @@
+package kobj_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kobj-dev/kobj"
+)
+
+// TestApplyAllRefusesABadSetBeforeAnyWrite: a set ApplyAll cannot apply
+// whole is refused with an error naming the object, an empty ChangeSet,
+// no panic and no request but reads.
+func TestApplyAllRefusesABadSetBeforeAnyWrite(t *testing.T) {
+	cm := func(name string) *kobj.Object { return kobj.New("v1", "ConfigMap").SetName(name).SetNamespace("shop") }
+	shared := cm("twice")
+	for _, tc := range []struct {
+		name    string
+		objs    []*kobj.Object
+		opts    []kobj.ApplyAllOption
+		wantErr string
+	}{
+		{name: "a nil object", objs: []*kobj.Object{cm("a"), nil}, wantErr: "object 1 is nil"},
+		{name: "an object without a name", objs: []*kobj.Object{cm("a"), kobj.New("v1", "ConfigMap")}, wantErr: "object 1"},
+		{name: "an object without a kind", objs: []*kobj.Object{kobj.New("v1", "").SetName("x")}, wantErr: "object 0"},
+		{name: "a malformed apiVersion", objs: []*kobj.Object{kobj.New("a/b/c", "ConfigMap").SetName("x")}, wantErr: "a/b/c"},
+		{name: "the same object twice", objs: []*kobj.Object{shared, shared}, wantErr: "objects 0 and 1"},
+		{name: "two copies of one object", objs: []*kobj.Object{cm("a"), cm("a")}, wantErr: "objects 0 and 1"},
+		{name: "a kind the server does not know", objs: []*kobj.Object{kobj.New("v1", "ConfigMapp").SetName("x")}, wantErr: "ConfigMapp"},
+		{name: "a malformed depends-on", objs: []*kobj.Object{cm("a").SetAnnotation(kobj.DependsOnAnnotation, "ConfigMap")},
+			wantErr: kobj.DependsOnAnnotation},
+		{name: "a dependency not in the set", objs: []*kobj.Object{cm("a").SetAnnotation(kobj.DependsOnAnnotation, "/namespaces/shop/ConfigMap/b")},
+			wantErr: "not in the set"},
+		{name: "a Prune parent of a mistyped kind", objs: []*kobj.Object{cm("a")},
+			opts: []kobj.ApplyAllOption{kobj.Prune(kobj.New("v1", "ConfigMapp").SetName("set"))}, wantErr: "ConfigMapp"},
+		{name: "a Prune parent of a built-in kind", objs: []*kobj.Object{cm("a")},
+			opts: []kobj.ApplyAllOption{kobj.Prune(kobj.New("apps/v1", "Deployment").SetName("set"))}, wantErr: "cannot be an ApplySet parent"},
+		{name: "a cluster-scoped Prune parent with a namespace", objs: []*kobj.Object{cm("a")},
+			opts: []kobj.ApplyAllOption{kobj.Prune(kobj.New("v1", "Namespace").SetName("set").SetNamespace("shop"))}, wantErr: "cluster-scoped"},
+		{name: "an empty set with Prune", objs: nil,
+			opts: []kobj.ApplyAllOption{kobj.Prune(cm("set"))}, wantErr: "Prune with no objects"},
+		{name: "ApplySetTooling without a name", objs: []*kobj.Object{cm("a")},
+			opts: []kobj.ApplyAllOption{kobj.Prune(cm("set")), kobj.ApplySetTooling("/v1")}, wantErr: "want <tool name>/<version>"},
+		{name: "ApplySetTooling without a version", objs: []*kobj.Object{cm("a")},
+			opts: []kobj.ApplyAllOption{kobj.Prune(cm("set")), kobj.ApplySetTooling("kobj/")}, wantErr: "want <tool name>/<version>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeAPI(t, "")
+			cs, err := f.client().ApplyAll(context.Background(), tc.objs, tc.opts...)
+			switch {
+			case err == nil:
+				t.Fatalf("ApplyAll succeeded: %+v", cs.Changes)
+			case !strings.Contains(err.Error(), tc.wantErr):
+				t.Errorf("error %v, want one saying %q", err, tc.wantErr)
+			}
+			if cs == nil || len(cs.Changes) != 0 {
+				t.Errorf("ChangeSet %+v, want an empty one", cs)
+			}
+			for _, r := range f.requests() {
+				if r.Method != "GET" {
+					t.Errorf("sent %s %s", r.Method, r.Path)
+				}
+			}
+		})
+	}
+}
