@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/httpstream"
@@ -172,6 +173,10 @@ func (c *Client) upgradeConfig() *rest.Config {
 // fail and the server answered the first with a Status (a Pod without a
 // node, an unknown container), that Status is the error: SPDY's error
 // keeps only its text.
+// streamStartGrace is how long the end of an Exec's context takes to reach
+// client-go's executor: time for its read loop to start.
+const streamStartGrace = 100 * time.Millisecond
+
 func (c *Client) execute(ctx context.Context, u *url.URL, streams remotecommand.StreamOptions) error {
 	cfg := c.upgradeConfig()
 	ws, err := remotecommand.NewWebSocketExecutor(cfg, "GET", u.String())
@@ -193,7 +198,19 @@ func (c *Client) execute(ctx context.Context, u *url.URL, streams remotecommand.
 	if err != nil {
 		return err
 	}
-	err = exec.StreamWithContext(ctx, streams)
+	// client-go's WebSocket executor leaves its stream goroutines blocked
+	// for good when its context ends between the upgrade and the start of
+	// its read loop (the loop then returns on the closed connection
+	// without closing the streams): the end of ctx reaches it a moment
+	// later, once that loop runs.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	streamCtx, endStream := context.WithCancel(context.WithoutCancel(ctx))
+	defer endStream()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(streamStartGrace, endStream) })
+	defer stop()
+	err = exec.StreamWithContext(streamCtx, streams)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -319,6 +336,8 @@ func (g *callbackGuard) failure() error {
 // client-go in place of its panic.
 var errCallbackPanicked = errors.New("a Stdin reader or Stdout or Stderr writer panicked")
 
+// catch recovers a panic of a reader or writer, and ends the command's
+// connection.
 func (g *callbackGuard) catch(err *error) {
 	p := recover()
 	if p == nil {
