@@ -58,6 +58,25 @@ const maxRetries = 10
 // An in-flight slot is held only while a request is on the wire, not while
 // waiting to retry it.
 func (c *Client) do(ctx context.Context, req *request) (*Response, error) {
+	resp, _, err := c.retrying(ctx, req, true, func(u *url.URL) (*Response, io.ReadCloser, error) {
+		resp, err := c.roundTrip(ctx, req, u)
+		return resp, nil, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if resp.Code < 200 || resp.Code > 299 {
+		return resp, responseError(req, resp)
+	}
+	return resp, nil
+}
+
+// retrying makes attempts of req with try until one is not worth
+// retrying (retryWait says which are), throttled, counted in the metrics
+// and, with slot, each holding a MaxInFlight slot. try returns the
+// answer's head, and its body when it left it unread (closed here before
+// a retry). A canceled call sends nothing.
+func (c *Client) retrying(ctx context.Context, req *request, slot bool, try func(u *url.URL) (*Response, io.ReadCloser, error)) (*Response, io.ReadCloser, error) {
 	u := c.url(req.path, req.query)
 	tmpl := *u
 	if req.template != "" {
@@ -65,34 +84,38 @@ func (c *Client) do(ctx context.Context, req *request) (*Response, error) {
 	}
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return nil, err // a canceled call sends nothing
+			return nil, nil, err
 		}
 		if err := c.throttle(ctx, req.method, tmpl); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if err := c.acquire(ctx); err != nil {
-			return nil, err
+		if slot {
+			if err := c.acquire(ctx); err != nil {
+				return nil, nil, err
+			}
 		}
 		start := time.Now()
-		resp, err := c.roundTrip(ctx, req, u)
-		<-c.inflight
+		resp, body, err := try(u)
+		if slot {
+			<-c.inflight
+		}
 		c.observe(ctx, req.method, tmpl, start, resp, err, attempt > 0)
 		if wait, ok := retryWait(req, resp, err, attempt); ok {
+			if body != nil {
+				drainClose(body)
+			}
 			if err := cachekit.Sleep(ctx, wait); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			continue
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return nil, nil, ctx.Err()
 			}
-			return nil, fmt.Errorf("%s %s: %w", req.method, u.Redacted(), err)
+			return nil, nil, fmt.Errorf("%s %s: %w", req.method, u.Redacted(), err)
 		}
-		if resp.Code < 200 || resp.Code > 299 {
-			return resp, responseError(req, resp)
-		}
-		return resp, nil
+		return resp, body, nil
 	}
 }
 

@@ -8,9 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
-
-	"github.com/kobj-dev/kobj/internal/cachekit"
 )
 
 // The streaming path. A streaming request (a followed log, a proxy, a raw
@@ -50,54 +47,29 @@ func (c *Client) streamHTTP() *http.Client {
 // *apierrors.StatusError, as do returns it. Retries follow do: a
 // Retry-After answer, or a connection lost before any answer on a GET.
 func (c *Client) stream(ctx context.Context, req *request) (*StreamResponse, error) {
-	u := c.url(req.path, req.query)
-	tmpl := *u
-	if req.template != "" {
-		tmpl = *c.url(req.template, nil)
-	}
 	hc := c.streamHTTP()
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := c.throttle(ctx, req.method, tmpl); err != nil {
-			return nil, err
-		}
-		start := time.Now()
+	head, body, err := c.retrying(ctx, req, false, func(u *url.URL) (*Response, io.ReadCloser, error) {
 		hresp, err := c.send(ctx, hc, req, u)
-		var head *Response
-		if err == nil {
-			head = &Response{Code: hresp.StatusCode, Header: hresp.Header}
-		}
-		c.observe(ctx, req.method, tmpl, start, head, err, attempt > 0)
-		if wait, ok := retryWait(req, head, err, attempt); ok {
-			if hresp != nil {
-				drainClose(hresp.Body)
-			}
-			if err := cachekit.Sleep(ctx, wait); err != nil {
-				return nil, err
-			}
-			continue
-		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, fmt.Errorf("%s %s: %w", req.method, u.Redacted(), err)
+			return nil, nil, err
 		}
-		for _, w := range warnings(hresp.Header) {
-			c.warnings.HandleWarningHeaderWithContext(ctx, w.Code, w.Agent, w.Text)
-		}
-		if head.Code < 200 || head.Code > 299 {
-			head.Body, err = io.ReadAll(io.LimitReader(hresp.Body, maxErrorBody))
-			hresp.Body.Close()
-			if err != nil && ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, responseError(req, head)
-		}
-		return &StreamResponse{Code: head.Code, Header: head.Header, Body: &streamBody{ctx: ctx, body: hresp.Body}}, nil
+		return &Response{Code: hresp.StatusCode, Header: hresp.Header}, hresp.Body, nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	for _, w := range warnings(head.Header) {
+		c.warnings.HandleWarningHeaderWithContext(ctx, w.Code, w.Agent, w.Text)
+	}
+	if head.Code < 200 || head.Code > 299 {
+		head.Body, err = io.ReadAll(io.LimitReader(body, maxErrorBody))
+		body.Close()
+		if err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, responseError(req, head)
+	}
+	return &StreamResponse{Code: head.Code, Header: head.Header, Body: &streamBody{ctx: ctx, body: body}}, nil
 }
 
 // send makes one attempt and returns the response with its body unread.
