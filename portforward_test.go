@@ -84,7 +84,8 @@ func TestPortForwardEchoesAndCloses(t *testing.T) {
 		t.Fatal("the fake has no pod") // warms discovery; the answer is a 404
 	}
 	before := runtime.NumGoroutine()
-	pf, err := pod.PortForward(context.Background(), []string{":7000", ":7001"}, kobj.ListenAddress("127.0.0.1"))
+	specs := []string{":7000", ":7001"}
+	pf, err := pod.PortForward(context.Background(), specs, kobj.ListenAddress("127.0.0.1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +93,13 @@ func TestPortForwardEchoesAndCloses(t *testing.T) {
 	if len(ports) != 2 || ports[0].Local == 0 || ports[0].Remote != 7000 || ports[1].Local == 0 || ports[1].Remote != 7001 || ports[0].Local == ports[1].Local {
 		t.Fatalf("Ports() = %+v", ports)
 	}
+	// Neither the caller's specs changed after the call nor a change to
+	// what Ports returned reaches the forward.
+	specs[0], ports[0].Remote = ":9999", 1
+	if again := pf.Ports(); again[0].Remote != 7000 || again[0].Local != ports[0].Local {
+		t.Fatalf("Ports() read again = %+v", again)
+	}
+	ports = pf.Ports()
 	select {
 	case <-pf.Ready():
 	default:
