@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 	"time"
 
@@ -95,3 +96,15 @@ func isUnknownKind(err error) bool {
 	var uk *kobj.UnknownKindError
 	return errors.As(err, &uk)
 }
+
+// hop links one transport chain to a recording transport's through.
+// client-go calls a rest.Config's WrapTransport once per transport it
+// builds (kobj's client, a watch's, exec's WebSocket and SPDY executors),
+// each with its own next: a recorder that kept one next for all would
+// send every chain's requests down the last one built.
+type hop struct {
+	next    http.RoundTripper
+	through func(*http.Request, http.RoundTripper) (*http.Response, error)
+}
+
+func (h hop) RoundTrip(r *http.Request) (*http.Response, error) { return h.through(r, h.next) }

@@ -25,21 +25,20 @@ import (
 // RoundTrip until the response body is closed (or RoundTrip fails).
 type opsTracker struct {
 	base http.RoundTripper // the shared *http.Transport below client-go's wrappers
-	next http.RoundTripper
 	cur  atomic.Int64
 	max  atomic.Int64
 	mu   sync.Mutex
 	reqs []string
 }
 
-func (tr *opsTracker) RoundTrip(r *http.Request) (*http.Response, error) {
+func (tr *opsTracker) roundTrip(r *http.Request, next http.RoundTripper) (*http.Response, error) {
 	n := tr.cur.Add(1)
 	for m := tr.max.Load(); n > m && !tr.max.CompareAndSwap(m, n); m = tr.max.Load() {
 	}
 	tr.mu.Lock()
 	tr.reqs = append(tr.reqs, r.Method+" "+r.URL.Path)
 	tr.mu.Unlock()
-	resp, err := tr.next.RoundTrip(r)
+	resp, err := next.RoundTrip(r)
 	if err != nil {
 		tr.cur.Add(-1)
 		return resp, err
@@ -97,15 +96,14 @@ func opsTrackedClient(t *testing.T, opts ...kobj.ClientOption) (*kobj.Client, *o
 		if inner != nil {
 			rt = inner(rt)
 		}
-		tr.next = rt
-		return tr
+		return hop{next: rt, through: tr.roundTrip}
 	}
 	opts = append([]kobj.ClientOption{kobj.CacheDir(t.TempDir())}, opts...)
 	c, err := kobj.NewClient(cc, opts...)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	if tr.next == nil {
+	if tr.base == nil {
 		t.Fatal("NewClient did not use WrapTransport")
 	}
 	return c, tr

@@ -22,14 +22,13 @@ import (
 // test cannot wait for, and honours nothing shorter.
 type watchTransport struct {
 	base           http.RoundTripper // the shared *http.Transport below client-go's wrappers
-	next           http.RoundTripper
 	timeoutSeconds int
 
 	mu   sync.Mutex
 	reqs []*url.URL // GET requests only
 }
 
-func (tr *watchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+func (tr *watchTransport) roundTrip(r *http.Request, next http.RoundTripper) (*http.Response, error) {
 	q := r.URL.Query()
 	if tr.timeoutSeconds > 0 && q.Get("watch") == "true" {
 		r = r.Clone(r.Context())
@@ -42,7 +41,7 @@ func (tr *watchTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		tr.reqs = append(tr.reqs, &u)
 		tr.mu.Unlock()
 	}
-	return tr.next.RoundTrip(r)
+	return next.RoundTrip(r)
 }
 
 // requests returns the recorded GET requests to path whose query has
@@ -75,8 +74,7 @@ func watchClient(t *testing.T, base *rest.Config, timeoutSeconds int, opts ...ko
 		if inner != nil {
 			rt = inner(rt)
 		}
-		tr.next = rt
-		return tr
+		return hop{next: rt, through: tr.roundTrip}
 	}
 	opts = append([]kobj.ClientOption{kobj.CacheDir(t.TempDir())}, opts...)
 	c, err := kobj.NewClient(cc, opts...)
