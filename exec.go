@@ -11,8 +11,11 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/remotecommand"
 	utilexec "k8s.io/client-go/util/exec"
@@ -85,12 +88,8 @@ func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption)
 	if err := t.mustBePods("Exec"); err != nil {
 		return nil, err
 	}
-	args := Args{"namespace": t.namespace, "name": t.name, "command": command,
-		"stdin": so.stdin != nil, "stdout": true, "stderr": !so.tty, "tty": so.tty}
-	if so.container != "" {
-		args["container"] = so.container
-	}
-	u, err := t.c.connectURL(ctx, "connectCoreV1PostNamespacedPodExec", args)
+	u, err := t.connectURL("exec", &corev1.PodExecOptions{Command: command, Container: so.container,
+		Stdin: so.stdin != nil, Stdout: true, Stderr: !so.tty, TTY: so.tty})
 	if err != nil {
 		return nil, err
 	}
@@ -148,15 +147,17 @@ func (t *target) mustBePods(verb string) error {
 	return nil
 }
 
-// connectURL is the address of a connect operation with args, checked and
-// placed by the operation index, below the server's URL (and its path
-// prefix).
-func (c *Client) connectURL(ctx context.Context, op string, args Args) (*url.URL, error) {
-	call, err := c.prepare(ctx, op, args, &callOptions{}, nil, true)
+// connectURL is the address of the Pod's connect subresource sub (exec,
+// portforward) with opts as its query, below the server's URL and its
+// path prefix: the URL discovery gives, with the parameters client-go's
+// parameter codec writes, as kubectl builds it.
+func (t *target) connectURL(sub string, opts runtime.Object) (*url.URL, error) {
+	q, err := scheme.ParameterCodec.EncodeParameters(opts, corev1.SchemeGroupVersion)
 	if err != nil {
 		return nil, err
 	}
-	return c.url(call.req.path, call.req.query), nil
+	req := t.subresourceRequest("POST", sub, q)
+	return t.c.url(req.path, req.query), nil
 }
 
 // upgradeConfig is the rest.Config of upgraded connections (exec,

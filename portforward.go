@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	corev1 "k8s.io/api/core/v1"
 	"net"
 	"net/http"
 	"strconv"
@@ -84,9 +85,12 @@ func (o *Object) PortForward(ctx context.Context, ports []string, opts ...PortFo
 	if err := t.mustBePods("PortForward"); err != nil {
 		return nil, err
 	}
-	u, err := t.c.connectURL(ctx, "connectCoreV1PostNamespacedPodPortforward", Args{"namespace": t.namespace, "name": t.name})
+	u, err := t.connectURL("portforward", &corev1.PodPortForwardOptions{})
 	if err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // an ended call dials nothing
 	}
 	cfg := t.c.upgradeConfig()
 	transport, upgrader, err := spdy.RoundTripperFor(cfg)
