@@ -259,3 +259,26 @@ func TestExecFallsBackToSPDY(t *testing.T) {
 		t.Errorf("Exec exit 7 with CheckExitCode = %+v, %v", res, err)
 	}
 }
+
+// TestExecReadsNoOpenAPIDocument: the exec and port-forward URLs come from
+// discovery and client-go's parameter codec, so a cold client's first
+// Exec or PortForward reads no OpenAPI document (core/v1's is the largest).
+func TestExecReadsNoOpenAPIDocument(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := withSubresource(t, f, "exec", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, 400, "BadRequest", "no")
+	})
+	podObject("ns", "p").Exec(context.Background(), []string{"ls"}, kobj.WithClient(c))
+	podObject("ns", "p").PortForward(context.Background(), []string{"80"}, kobj.WithClient(c))
+	f.mu.Lock() // every request, documents included (requests() leaves them out)
+	got := slices.Clone(f.log)
+	f.mu.Unlock()
+	if len(got) == 0 {
+		t.Fatal("no request sent")
+	}
+	for _, r := range got {
+		if strings.HasPrefix(r.Path, "/openapi") {
+			t.Errorf("read %s", r.Path)
+		}
+	}
+}
