@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
@@ -136,7 +137,7 @@ func joinPath(path, name string) string {
 // A changed list whose keys are known is compared element by element;
 // another changed list is selected whole.
 func changed(before, after any, path string, keys map[string][]string) *selection {
-	if equalJSON(before, after) {
+	if jsonvalue.Equal(before, after) {
 		return nil
 	}
 	switch a := after.(type) {
@@ -170,7 +171,7 @@ func changed(before, after any, path string, keys map[string][]string) *selectio
 			if !ok {
 				return selectAll
 			}
-			i := slices.IndexFunc(b, func(be any) bool { k, ok := keyOf(be, names); return ok && equalJSON(k, key) })
+			i := slices.IndexFunc(b, func(be any) bool { k, ok := keyOf(be, names); return ok && jsonvalue.Equal(k, key) })
 			if i < 0 {
 				s.elems = append(s.elems, elemSelection{key: key, index: -1, sel: selectAll})
 			} else if c := changed(b[i], ae, path+"[]", keys); c != nil {
@@ -209,7 +210,7 @@ func project(v any, s *selection) (any, bool) {
 		return nil, false
 	}
 	if s.all {
-		return copyJSON(v), true
+		return jsonvalue.Copy(v), true
 	}
 	switch x := v.(type) {
 	case map[string]any:
@@ -241,17 +242,17 @@ func project(v any, s *selection) (any, bool) {
 			p, _ := project(e, es)
 			if pm, ok := p.(map[string]any); ok {
 				for k, kv := range key { // an element is named by its keys
-					pm[k] = copyJSON(kv)
+					pm[k] = jsonvalue.Copy(kv)
 				}
 			}
 			if p == nil {
-				p = copyJSON(e)
+				p = jsonvalue.Copy(e)
 			}
 			out = append(out, p)
 		}
 		return out, len(out) > 0 || s.self
 	}
-	return copyJSON(v), s.self // a leaf selected as a node
+	return jsonvalue.Copy(v), s.self // a leaf selected as a node
 }
 
 // matches reports whether the selection names element e at index i.
@@ -263,13 +264,13 @@ func (sel elemSelection) matches(i int, e any) bool {
 			return false
 		}
 		for k, kv := range sel.key {
-			if !equalJSON(m[k], kv) {
+			if !jsonvalue.Equal(m[k], kv) {
 				return false
 			}
 		}
 		return true
 	case sel.byVal:
-		return equalJSON(e, sel.value)
+		return jsonvalue.Equal(e, sel.value)
 	default:
 		return sel.index == i
 	}
@@ -307,7 +308,7 @@ func managedEntries(served map[string]any, manager, subresource string) (*select
 func applyBody(current, served map[string]any, manager string, status bool, name, namespace string) (map[string]any, error) {
 	var body map[string]any
 	if served == nil {
-		body = copyJSON(current).(map[string]any)
+		body = jsonvalue.Copy(current).(map[string]any)
 	} else {
 		sub := ""
 		if status {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
@@ -86,7 +87,7 @@ func TestApplyBody(t *testing.T) {
 					"uid":"u","resourceVersion":"3","generation":1,"creationTimestamp":"2026-01-01T00:00:00Z","managedFields":[{"manager":"x"}]},
 					"data":{"k":"v"},"status":{"s":1}}`)
 			} else {
-				current = copyJSON(served).(map[string]any)
+				current = jsonvalue.Copy(served).(map[string]any)
 			}
 			if tt.edit != nil {
 				tt.edit(current)

@@ -3,6 +3,8 @@ package kobj
 import (
 	"slices"
 	"strings"
+
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 )
 
 // An unchanged set applied again sends no write. ApplyAll reads each object
@@ -49,7 +51,7 @@ func appliesNothing(body, live map[string]any, manager string) bool {
 	if !ok {
 		return false
 	}
-	want := copyJSON(body).(map[string]any)
+	want := jsonvalue.Copy(body).(map[string]any)
 	delete(want, "apiVersion")
 	delete(want, "kind")
 	if wmd, ok := want["metadata"].(map[string]any); ok {
@@ -117,7 +119,7 @@ func sameApplied(want, got any, path string, keys map[string][]string) bool {
 		}
 		return true
 	}
-	return equalJSON(want, got)
+	return jsonvalue.Equal(want, got)
 }
 
 // isDefaultedKey reports whether field, holding value, is a key of the
@@ -129,5 +131,5 @@ func sameApplied(want, got any, path string, keys map[string][]string) bool {
 // another element, so it is sent.
 func isDefaultedKey(path, field string, value any, keys map[string][]string) bool {
 	list, isElem := strings.CutSuffix(path, "[]")
-	return isElem && field == "protocol" && equalJSON(value, "TCP") && slices.Contains(keys[list], field)
+	return isElem && field == "protocol" && jsonvalue.Equal(value, "TCP") && slices.Contains(keys[list], field)
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/jsonpath"
 )
@@ -178,7 +179,7 @@ func PathEquals(path string, v any) Condition {
 			if !found {
 				return verdict{met: want == nil, seen: "no value at " + path}
 			}
-			return verdict{met: equalJSON(got, want), seen: path + " is " + showValue(got)}
+			return verdict{met: jsonvalue.Equal(got, want), seen: path + " is " + showValue(got)}
 		},
 	}
 }

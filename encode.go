@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	goyaml "go.yaml.in/yaml/v2"
 )
 
@@ -38,7 +39,7 @@ func toYAMLValue(v any) (any, error) {
 	switch x := v.(type) {
 	case map[string]any:
 		ms := make(goyaml.MapSlice, 0, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range jsonvalue.SortedKeys(x) {
 			e, err := toYAMLValue(x[k])
 			if err != nil {
 				return nil, err

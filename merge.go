@@ -3,13 +3,12 @@ package kobj
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
-	"math"
 	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 )
 
 // DeepCopy returns a copy of o whose content shares no maps or lists with o,
@@ -22,29 +21,9 @@ func (o *Object) DeepCopy() *Object {
 	}
 	var m map[string]any
 	if o.u.Object != nil {
-		m = copyJSON(o.u.Object).(map[string]any)
+		m = jsonvalue.Copy(o.u.Object).(map[string]any)
 	}
 	return fromServer(m, o.served, o.client)
-}
-
-// copyJSON copies the maps and lists of a JSON-shaped value. Other values
-// (strings, numbers, bools) are immutable and are returned as they are.
-func copyJSON(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := maps.Clone(x) // nil stays nil
-		for k, e := range m {
-			m[k] = copyJSON(e)
-		}
-		return m
-	case []any:
-		l := slices.Clone(x)
-		for i, e := range l {
-			l[i] = copyJSON(e)
-		}
-		return l
-	}
-	return v
 }
 
 // Equal reports whether o and p have the same content as JSON sees it: maps
@@ -55,57 +34,7 @@ func (o *Object) Equal(p *Object) bool {
 	if o == nil || p == nil {
 		return o == p
 	}
-	return equalJSON(o.u.Object, p.u.Object)
-}
-
-// equalJSON compares two JSON-shaped values; see Equal.
-func equalJSON(a, b any) bool {
-	if isNull(a) || isNull(b) {
-		return isNull(a) && isNull(b)
-	}
-	switch x := a.(type) {
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		return ok && maps.EqualFunc(x, y, equalJSON)
-	case []any:
-		y, ok := b.([]any)
-		return ok && slices.EqualFunc(x, y, equalJSON)
-	}
-	if bothNumbers(a, b) {
-		return numbersEqual(a, b)
-	}
-	return reflect.DeepEqual(a, b)
-}
-
-// isNull reports whether v is JSON null: nil, or a nil map or list.
-func isNull(v any) bool {
-	m, isMap := v.(map[string]any)
-	l, isList := v.([]any)
-	return v == nil || isMap && m == nil || isList && l == nil
-}
-
-// bothNumbers reports whether a and b are both int64 or float64.
-func bothNumbers(a, b any) bool {
-	isNum := func(v any) bool { _, i := v.(int64); _, f := v.(float64); return i || f }
-	return isNum(a) && isNum(b)
-}
-
-// numbersEqual compares two numbers (see bothNumbers) by value, exactly: a
-// float equals an integer only when it converts to that very integer.
-func numbersEqual(a, b any) bool {
-	if _, ok := a.(int64); ok {
-		a, b = b, a // a float64 goes first
-	}
-	switch x := a.(type) {
-	case int64:
-		return x == b.(int64)
-	case float64:
-		if y, ok := b.(int64); ok {
-			return x == math.Trunc(x) && x >= -(1<<63) && x < 1<<63 && int64(x) == y
-		}
-		return x == b.(float64)
-	}
-	return false
+	return jsonvalue.Equal(o.u.Object, p.u.Object)
 }
 
 // MergeOption changes how Merge works; Overwrite is the one there is.
@@ -160,7 +89,7 @@ func (o *Object) Merge(p *Object, opts ...MergeOption) error {
 	if o.u.Object == nil {
 		o.u.Object = map[string]any{}
 	} else if sameMap(o.u.Object, src) {
-		src = copyJSON(src).(map[string]any)
+		src = jsonvalue.Copy(src).(map[string]any)
 	}
 	// A dry run finds any conflict before anything is changed; the apply
 	// run meets exactly the same values, so it cannot fail half way.
@@ -187,17 +116,17 @@ func (m *merger) merge(dst, src any, at []segment) (any, error) {
 		if !ok {
 			return nil, m.conflict(at, "map", dst)
 		}
-		for _, k := range sortedKeys(s) {
+		for _, k := range jsonvalue.SortedKeys(s) {
 			sv := s[k]
 			dv, has := d[k]
 			switch {
-			case isNull(sv):
+			case jsonvalue.IsNull(sv):
 				if m.apply && m.overwrite {
 					delete(d, k)
 				}
-			case !has || isNull(dv):
+			case !has || jsonvalue.IsNull(dv):
 				if m.apply {
-					d[k] = copyJSON(sv)
+					d[k] = jsonvalue.Copy(sv)
 				}
 			default:
 				nv, err := m.merge(dv, sv, append(at[:len(at):len(at)], segment{key: k}))
@@ -219,9 +148,9 @@ func (m *merger) merge(dst, src any, at []segment) (any, error) {
 			switch {
 			case i >= len(d):
 				if m.apply {
-					d = append(d, copyJSON(se))
+					d = append(d, jsonvalue.Copy(se))
 				}
-			case isNull(se):
+			case jsonvalue.IsNull(se):
 				if m.apply && m.overwrite {
 					d[i] = nil
 				}
@@ -233,7 +162,7 @@ func (m *merger) merge(dst, src any, at []segment) (any, error) {
 						return nil, err
 					}
 				} else if m.apply {
-					d[i] = copyJSON(se)
+					d[i] = jsonvalue.Copy(se)
 				}
 			}
 		}
@@ -311,9 +240,9 @@ func (o *Object) Diff(p *Object) []Difference {
 			}
 			return m
 		}),
-		cmp.FilterValues(bothNumbers, cmp.Comparer(numbersEqual)),
+		cmp.FilterValues(func(a, b any) bool { return jsonvalue.IsNumber(a) && jsonvalue.IsNumber(b) }, cmp.Comparer(jsonvalue.NumbersEqual)),
 		cmp.FilterValues(func(x, y any) bool {
-			return isNull(x) && isNull(y) && reflect.TypeOf(x) != reflect.TypeOf(y)
+			return jsonvalue.IsNull(x) && jsonvalue.IsNull(y) && reflect.TypeOf(x) != reflect.TypeOf(y)
 		}, cmp.Comparer(func(x, y any) bool { return true })),
 	)
 	slices.SortStableFunc(r.found, func(a, b found) int { return compareSegments(a.segs, b.segs) })
@@ -367,7 +296,7 @@ func (r *diffReporter) Report(res cmp.Result) {
 	}
 	value := func(v reflect.Value) any {
 		if v.IsValid() && v.CanInterface() {
-			return copyJSON(v.Interface())
+			return jsonvalue.Copy(v.Interface())
 		}
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -298,20 +299,11 @@ func (o *Object) GetString(path string) (string, error) {
 	return getTyped(o, path, "string", func(v any) (string, bool) { s, ok := v.(string); return s, ok })
 }
 
-// GetInt64 returns the integer at path; a float with an integral value is
-// accepted. Errors are as for GetString.
+// GetInt64 returns the integer at path; a float64 holding a whole number
+// within int64's range counts (jsonvalue.Int64, the one rule kobj reads
+// integers by). Errors are as for GetString.
 func (o *Object) GetInt64(path string) (int64, error) {
-	return getTyped(o, path, "integer", func(v any) (int64, bool) {
-		switch n := v.(type) {
-		case int64:
-			return n, true
-		case float64:
-			if n == float64(int64(n)) {
-				return int64(n), true
-			}
-		}
-		return 0, false
-	})
+	return getTyped(o, path, "integer", jsonvalue.Int64)
 }
 
 // GetBool returns the boolean at path. Errors are as for GetString.
@@ -337,7 +329,7 @@ func (o *Object) FindByName(name string) []string {
 	walk = func(v any, at []segment) {
 		switch n := v.(type) {
 		case map[string]any:
-			for _, k := range sortedKeys(n) {
+			for _, k := range jsonvalue.SortedKeys(n) {
 				p := append(at[:len(at):len(at)], segment{key: k})
 				if k == name {
 					out = append(out, formatPath(p))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
 
@@ -65,7 +66,7 @@ func (o *Object) mergePatch() (patch []byte, preconditioned bool, err error) {
 		if err := utiljson.Unmarshal(o.served, &before); err != nil {
 			return nil, false, fmt.Errorf("reading the last served object: %w", err)
 		}
-		p = diffMerge(before, o.u.Object)
+		p = jsonvalue.MergePatch(before, o.u.Object)
 		if rv := o.ResourceVersion(); rv != "" {
 			md, ok := p["metadata"].(map[string]any)
 			if !ok {
@@ -81,36 +82,6 @@ func (o *Object) mergePatch() (patch []byte, preconditioned bool, err error) {
 		return nil, false, err
 	}
 	return b, preconditioned, nil
-}
-
-// diffMerge returns the merge patch that turns before into after: removed
-// keys as null, changed maps recursively, anything else replaced whole.
-func diffMerge(before, after map[string]any) map[string]any {
-	patch := map[string]any{}
-	for k, bv := range before {
-		av, ok := after[k]
-		if !ok {
-			patch[k] = nil
-			continue
-		}
-		bm, bIsMap := bv.(map[string]any)
-		am, aIsMap := av.(map[string]any)
-		if bIsMap && aIsMap {
-			if sub := diffMerge(bm, am); len(sub) > 0 {
-				patch[k] = sub
-			}
-			continue
-		}
-		if !equalJSON(bv, av) {
-			patch[k] = av
-		}
-	}
-	for k, av := range after {
-		if _, ok := before[k]; !ok {
-			patch[k] = av
-		}
-	}
-	return patch
 }
 
 // lastServed returns the object as the server last returned it, decoded

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 )
 
 // ReadinessState is the computed state of an object, in the vocabulary of
@@ -144,24 +146,12 @@ func conditionsOf(o *Object) []statusCondition {
 		c.Status, _ = m["status"].(string)
 		c.Reason, _ = m["reason"].(string)
 		c.Message, _ = m["message"].(string)
-		if g, ok := asInt64(m["observedGeneration"]); ok {
+		if g, ok := jsonvalue.Int64(m["observedGeneration"]); ok {
 			c.ObservedGeneration, c.HasObservedGeneration = g, true
 		}
 		out = append(out, c)
 	}
 	return out
-}
-
-func asInt64(v any) (int64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return n, true
-	case float64:
-		if n == math.Trunc(n) {
-			return int64(n), true
-		}
-	}
-	return 0, false
 }
 
 func stateInProgress(reason, message string) Readiness {

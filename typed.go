@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
 )
@@ -112,7 +113,7 @@ func mapInto(m map[string]any, v any, io intoOptions) error {
 	// The converter hands the maps and lists under an untyped field (any,
 	// map[string]any) over as they are: without a copy, changing the
 	// typed value would change the object.
-	err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(copyJSON(m).(map[string]any), v, io.strict)
+	err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(jsonvalue.Copy(m).(map[string]any), v, io.strict)
 	if err == nil {
 		return nil
 	}

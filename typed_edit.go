@@ -3,6 +3,8 @@ package kobj
 import (
 	"context"
 	"fmt"
+
+	"github.com/kobj-dev/kobj/internal/jsonvalue"
 )
 
 // EditAs edits o through its typed view: it runs fn on o as a *T (as As
@@ -74,7 +76,7 @@ func typedEdit(m map[string]any, v any, fn func() error) (map[string]any, error)
 	if err != nil {
 		return nil, fmt.Errorf("after the edit: %w", err)
 	}
-	return diffMerge(before, after), nil
+	return jsonvalue.MergePatch(before, after), nil
 }
 
 // layDelta applies the merge patch delta (RFC 7386) to dst in place: a null
