@@ -8,12 +8,12 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: test unit e2e e2e-newest e2e-older bench bench-smoke demo demo-apply controlplane controlplane-older fuzz vet
+.PHONY: test unit oracle e2e e2e-newest e2e-older bench bench-smoke demo demo-apply controlplane controlplane-older fuzz vet
 
 K8S_NEWEST = v1.37.2
 K8S_OLDER = v1.29.15
 
-test: vet unit e2e bench-smoke
+test: vet unit oracle e2e bench-smoke
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
@@ -28,6 +28,11 @@ controlplane-older:
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+# kobj side by side with the real code of the tools it claims to follow
+# (kstatus, kubectl wait), on the same inputs; no control plane.
+oracle:
+	cd test && $(GO) test -race -count=1 ./oracle/...
 
 # The environment of a test run against version $(1): its binaries, and the
 # version, which the tests check the server reports.
