@@ -52,12 +52,15 @@
 // [Rollback] and [RetryOnConflict] at hand. Reading a list kind (PodList)
 // lists every page and fills [Object.Items].
 //
-// Options are small values. Each verb takes its own option interface
-// ([CreateOption], [ReadOption], [UpdateOption], [DeleteOption],
-// [EditOption], [CallOption]), so an option a verb cannot take is a
-// compile error. Errors from the server are apimachinery's
-// *errors.StatusError, so apierrors.IsNotFound(err) and friends work;
-// errors of kobj's own start with "kobj: " and name the call.
+// # Options
+//
+// Options are small values. Each verb takes its own option interface, so an
+// option a verb cannot take is a compile error: [ClientOption],
+// [CreateOption], [ReadOption], [UpdateOption], [DeleteOption],
+// [EditOption], [CallOption], [WatchOption], [ApplyOption],
+// [ApplyAllOption], [DeleteAllOption], [LogOption], [ExecOption],
+// [PortForwardOption], [IntoOption] and [MergeOption]. One value can serve
+// several verbs: [InNamespace] is a ReadOption, a WatchOption and more.
 //
 // # Operations by name
 //
@@ -67,7 +70,71 @@
 // [Object.Call] fills in the object's name, namespace and body for the
 // operations of its own kind. [Client.CallAsync] and [Object.CallAsync]
 // return a [Response] at once, as a future. [Client.Operations] lists the
-// operations with their parameters and descriptions.
+// operations with their parameters and descriptions; [Client.CallStream]
+// runs the operations whose answer is a stream.
+//
+// # Watch
+//
+// [Object.Watch] on a list kind (ConfigMapList) watches every object of the
+// kind that the options select; on any other kind, that one object. A
+// [Watcher] starts with the current state ([Resync], one [Added] event with
+// Initial set for each object, [Synced]), then delivers live events, and
+// recovers from disconnects, server time-outs and 410 Gone by itself. It
+// ends on its context, [Watcher.Stop], or a terminal error in
+// [Watcher.Err]. [Watcher.ResourceVersion] is a checkpoint that
+// [FromResourceVersion] resumes from.
+//
+// # Wait and readiness
+//
+// [Object.Wait] blocks until every [Condition] holds on one observed version
+// of the object — [ConditionTrue], [ConditionIs], [PathEquals], [JSONPath]
+// (kubectl wait's --for forms), [Exists], [Gone], [Ready], [Func], combined
+// with [AnyOf], [AllOf] and [FailWhen] — following a watch, and returns the
+// object refreshed. [Condition.Check] evaluates a condition on an object in
+// memory, with no request. [Object.Readiness] computes kstatus's readiness
+// ([InProgress], [Current], [Failed], [Terminating], [NotFound]) with the
+// rules of package github.com/kobj-dev/kobj/readiness, which works on plain
+// maps and needs no client.
+//
+// # Server-side apply and sets of manifests
+//
+// [Object.Apply] and [Object.ApplyStatus] send a server-side apply under a
+// [FieldManager]; a field another manager owns is an [*ApplyConflictError]
+// naming the manager and the field, unless [Force]. [Client.ApplyAll]
+// applies a set in order (CRDs and Namespaces first, waiting until they are
+// usable), skips objects the apply would not change, and reports a
+// [ChangeSet] of [Change] values ([Created], [Configured], [Unchanged],
+// [Pruned]); with [Prune] the set is a kubectl-compatible ApplySet whose
+// members no longer given are deleted. [Client.DeleteAll] undoes a set in
+// reverse order.
+//
+// # Typed views
+//
+// [As] and [ItemsAs] view an object or a list's items as a client-go struct
+// (appsv1.Deployment); [EditAs] edits through such a view and sends only
+// what the typed edit changed, so fields the Go type does not know survive.
+// [FromTyped] and [Object.Into] convert both ways; [Strict] refuses fields
+// the type does not know.
+//
+// # Logs, exec and port-forward
+//
+// [Object.Logs] and [Object.LogLines] read a Pod's log, following it with
+// [Follow] and across container restarts with [FollowRestarts].
+// [Object.Exec] runs a command in a container and returns an [ExecResult]
+// (exit code, stdout, stderr); [Object.PortForward] forwards local ports to
+// the Pod until closed. All three use client-go's streaming protocols
+// (WebSocket, falling back to SPDY on older servers).
+//
+// # Errors
+//
+// Errors from the server are apimachinery's *errors.StatusError, so
+// apierrors.IsNotFound(err) and friends work. Errors of kobj's own start
+// with "kobj: ", name the call and the offending input, and are typed
+// ([*PathError], [*LoadError], [*UnsupportedError], [*UnknownKindError],
+// [*UnknownOperationError], [*AmbiguousOperationError],
+// [*UnknownFieldsError], [*ExitError]) or match a sentinel with errors.Is
+// ([ErrUnsupported], [ErrPathNotFound], [ErrNoClient],
+// [ErrConditionFailed], [ErrForeignApplySet], [ErrLostConnection]).
 //
 // # Caches
 //
