@@ -11,8 +11,9 @@ import (
 // kubectl's rule (k8s.io/kubectl pkg/cmd/wait, ConditionalWait):
 //
 //   - status.conditions must be a list when present; a status or
-//     status.conditions of another type is an error. JSON null counts as
-//     absent (kubectl: an error), the way an API server prunes it.
+//     status.conditions of another type is an error. A null status counts
+//     as absent, as in kubectl, and so does a null status.conditions
+//     (kubectl: an error), the way an API server prunes a null.
 //   - Entries that are not maps, or whose type is not a string equal to typ
 //     under Unicode case folding, are skipped; so is an entry of that type
 //     whose status is missing or not a string: the next entry of the type
