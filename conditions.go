@@ -3,30 +3,29 @@ package kobj
 import (
 	"errors"
 	"fmt"
-	"reflect"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/kobj-dev/kobj/internal/jsonvalue"
+	"github.com/kobj-dev/kobj/internal/condition"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/jsonpath"
 )
 
 // ErrConditionFailed is wrapped by the error Wait returns when a condition
 // says that waiting longer is pointless: a FailWhen condition held, or
 // Ready() saw the object Failed. Test for it with errors.Is.
-var ErrConditionFailed = errors.New("condition failed")
+var ErrConditionFailed = condition.ErrFailed
 
 // Condition is something Wait waits for, evaluated on one observed version
 // of an object (or on its absence). Make Conditions with ConditionTrue,
 // ConditionIs, PathEquals, JSONPath, Exists, Gone, Ready, Func, AnyOf,
 // AllOf, FailWhen and IgnoreObservedGeneration; the zero Condition fails
-// the wait with an error.
+// the wait with an error. Check evaluates one on an object in memory.
 type Condition struct {
 	desc string
 	eval func(s observed, ev evalMode) verdict
+	// invalid is why the condition can never be evaluated (a JSONPath
+	// that does not parse, a path with no JSON value): Wait returns it
+	// before any request.
+	invalid error
 	// waitsForCreation is set when the condition can only hold once the
 	// object exists and says so itself (Exists, or a combination with
 	// Exists in it): an object missing when the wait starts is waited for,
@@ -43,6 +42,44 @@ func (c Condition) String() string {
 	return c.desc
 }
 
+// Check evaluates the condition on o as it is in memory, with no request:
+// operators and scripts use it to test a state without waiting, and Wait
+// evaluates each observed version the same way. It reports whether the
+// condition holds.
+//
+// o stands for an object that exists, with o's UID as its identity: Exists()
+// holds and Gone() does not (a replaced object can only be seen across
+// versions, by Wait). A nil o stands for an object that does not exist:
+// Gone() holds, and every condition that reads the object (Func included,
+// which is not called) does not.
+//
+// The error is the one that would end a Wait on that version: for a
+// condition that fails (FailWhen whose condition holds, Ready() on a Failed
+// object) it wraps ErrConditionFailed and the result is false; a condition
+// that cannot be evaluated on o (a JSONPath matching several values, a
+// status.conditions that is not a list, an error from Func) or at all (an
+// expression that does not parse, the zero Condition) returns its error.
+// The error names the condition.
+func (c Condition) Check(o *Object) (bool, error) {
+	s := observed{}
+	if o != nil {
+		s = observed{obj: o, uid: o.UID()}
+	}
+	v := c.evaluate(s, evalMode{})
+	if v.err != nil {
+		return false, fmt.Errorf("%s: %w", c, v.err)
+	}
+	return v.met, nil
+}
+
+// validate returns why the condition can never be evaluated, or nil.
+func (c Condition) validate() error {
+	if c.eval == nil {
+		return errors.New("zero Condition: make Conditions with the kobj constructors")
+	}
+	return c.invalid
+}
+
 // observed is one observed state of the waited-for object.
 type observed struct {
 	obj *Object // nil when the object does not exist
@@ -53,9 +90,7 @@ type observed struct {
 
 // evalMode carries what wrappers such as IgnoreObservedGeneration change
 // about how the conditions inside them are evaluated.
-type evalMode struct {
-	ignoreObservedGeneration bool
-}
+type evalMode = condition.Mode
 
 // verdict is the outcome of evaluating a Condition once.
 type verdict struct {
@@ -68,13 +103,30 @@ type verdict struct {
 	err error
 }
 
-const absentText = "the object does not exist"
+func fromVerdict(v condition.Verdict) verdict { return verdict{met: v.Met, seen: v.Seen, err: v.Err} }
+
+func (v verdict) internal() condition.Verdict {
+	return condition.Verdict{Met: v.met, Seen: v.seen, Err: v.err}
+}
+
+const absentText = condition.Absent
 
 func (c Condition) evaluate(s observed, ev evalMode) verdict {
-	if c.eval == nil {
-		return verdict{err: errors.New("zero Condition: make Conditions with the kobj constructors")}
+	if err := c.validate(); err != nil {
+		return verdict{err: err}
 	}
 	return c.eval(s, ev)
+}
+
+// onContent makes the eval of a condition that reads the object's content
+// and is unmet while the object does not exist.
+func onContent(f func(m map[string]any, ev evalMode) condition.Verdict) func(observed, evalMode) verdict {
+	return func(s observed, ev evalMode) verdict {
+		if s.obj == nil {
+			return verdict{seen: absentText}
+		}
+		return fromVerdict(f(s.obj.u.Object, ev))
+	}
 }
 
 // ConditionTrue holds when the object has a condition of type typ (compared
@@ -87,57 +139,24 @@ func ConditionTrue(typ string) Condition {
 }
 
 // ConditionIs holds when status.conditions has an entry of type typ whose
-// status is status, both compared case-insensitively (kubectl wait
-// --for=condition=typ=status). As in kubectl, a condition that describes
-// an older generation of the object does not count: when
-// metadata.generation is set and the condition's observedGeneration (or
-// else status.observedGeneration) is set and lower, the condition is not
-// met. Wrap it in IgnoreObservedGeneration for resources whose controller
-// does not maintain observedGeneration.
+// status is status, both compared case-insensitively, by kubectl wait
+// --for=condition=typ=status's rule: the first entry of type typ with a
+// string status decides (an entry without one is skipped), and a
+// status.conditions that is not a list fails the wait with an error. As
+// in kubectl, a condition that describes an older generation of the object
+// does not count: when metadata.generation is set and the condition's
+// observedGeneration (or else status.observedGeneration) is set and lower,
+// the condition is not met. Unlike kubectl, a generation held as a float64
+// with a whole value (an object decoded by encoding/json) is read as that
+// integer. Wrap it in IgnoreObservedGeneration for resources whose
+// controller does not maintain observedGeneration.
 func ConditionIs(typ, status string) Condition {
 	return Condition{
 		desc: fmt.Sprintf("ConditionIs(%q, %q)", typ, status),
-		eval: func(s observed, ev evalMode) verdict {
-			if s.obj == nil {
-				return verdict{seen: absentText}
-			}
-			for _, c := range conditionsOf(s.obj) {
-				if !strings.EqualFold(c.Type, typ) {
-					continue
-				}
-				seen := fmt.Sprintf("%s is %q", c.Type, c.Status)
-				if c.Reason != "" {
-					seen += " (reason " + c.Reason + ")"
-				}
-				if !strings.EqualFold(c.Status, status) {
-					return verdict{seen: seen}
-				}
-				if stale, why := staleCondition(s.obj, c); stale && !ev.ignoreObservedGeneration {
-					return verdict{seen: seen + " but " + why}
-				}
-				return verdict{met: true, seen: seen}
-			}
-			return verdict{seen: fmt.Sprintf("no condition %s", typ)}
-		},
+		eval: onContent(func(m map[string]any, ev evalMode) condition.Verdict {
+			return condition.Is(m, typ, status, ev)
+		}),
 	}
-}
-
-// staleCondition applies kubectl's observedGeneration rule to c.
-func staleCondition(o *Object, c statusCondition) (bool, string) {
-	gen, err := o.GetInt64("metadata.generation")
-	if err != nil {
-		return false, ""
-	}
-	observedGen, have := c.ObservedGeneration, c.HasObservedGeneration
-	if !have {
-		if g, err := o.GetInt64("status.observedGeneration"); err == nil {
-			observedGen, have = g, true
-		}
-	}
-	if !have || observedGen >= gen {
-		return false, ""
-	}
-	return true, fmt.Sprintf("observedGeneration %d is older than generation %d", observedGen, gen)
 }
 
 // IgnoreObservedGeneration returns c with kubectl's observedGeneration rule
@@ -148,128 +167,65 @@ func IgnoreObservedGeneration(c Condition) Condition {
 	return Condition{
 		desc: "IgnoreObservedGeneration(" + c.String() + ")",
 		eval: func(s observed, ev evalMode) verdict {
-			ev.ignoreObservedGeneration = true
+			ev.IgnoreObservedGeneration = true
 			return c.evaluate(s, ev)
 		},
+		invalid:          c.validate(),
 		waitsForCreation: c.waitsForCreation,
 	}
 }
 
 // PathEquals holds when the value at path (kobj's path syntax, as for Get)
 // equals v as JSON sees it: numbers by value (3 equals 3.0), maps and lists
-// recursively. A missing value equals only nil. A v that has no JSON form
-// fails the wait with an error.
+// recursively. A missing value equals only nil. A path that does not parse
+// or a v that has no JSON form fails the wait with an error before any
+// request.
 func PathEquals(path string, v any) Condition {
-	want, wantErr := jsonValue(v, path)
-	if wantErr != nil {
-		wantErr = &PathError{Path: path, Err: wantErr}
+	want, invalid := jsonValue(v, path)
+	if invalid != nil {
+		invalid = &PathError{Path: path, Err: invalid}
 	} else if _, err := parsePath(path); err != nil {
-		wantErr = err
+		invalid = err
 	}
 	return Condition{
-		desc: fmt.Sprintf("PathEquals(%q, %s)", path, showValue(v)),
+		desc:    fmt.Sprintf("PathEquals(%q, %s)", path, condition.Show(v)),
+		invalid: invalid,
 		eval: func(s observed, _ evalMode) verdict {
-			if wantErr != nil {
-				return verdict{err: wantErr}
-			}
 			if s.obj == nil {
 				return verdict{seen: absentText}
 			}
 			got, found := s.obj.Get(path)
-			if !found {
-				return verdict{met: want == nil, seen: "no value at " + path}
-			}
-			return verdict{met: jsonvalue.Equal(got, want), seen: path + " is " + showValue(got)}
+			return fromVerdict(condition.PathEquals(path, want, got, found))
 		},
 	}
 }
 
-// showValue formats a value for a condition's description.
-func showValue(v any) string {
-	if s, ok := v.(string); ok {
-		return strconv.Quote(s)
-	}
-	if v == nil {
-		return "null"
-	}
-	return fmt.Sprintf("%v", v)
-}
-
-// JSONPath holds when the kubectl-style JSONPath expression expr (client-go's
-// util/jsonpath; the braces and the leading dot may be left out, as with
-// kubectl wait --for=jsonpath=) finds one value that, printed with %v,
-// equals value after trimming spaces. Without a value, any non-empty
-// match holds. As in kubectl, a missing key is no match, and a match of
-// several values or of a map or a list fails the wait with an error, as
-// does an expression that does not parse or more than one value.
+// JSONPath holds by kubectl wait --for=jsonpath=expr[=value]'s rules. expr
+// is one client-go util/jsonpath expression; its braces and leading dot
+// may be left out. Without a value, any match holds, a map or a list
+// included (--for=jsonpath='{.status.loadBalancer.ingress}' waits for an
+// ingress). With a value, the one value matched, printed with %v, must
+// equal value, spaces trimmed from both; the ' and " characters at both
+// ends of value are removed first, as kubectl does.
+//
+// A missing key is no match. A match of several values, or of a map or a
+// list when a value is given, fails the wait with an error. An expression
+// kubectl rejects (empty, "{.a" with unbalanced braces, "{}", "{.a}{.b}", one
+// that does not parse), a value that is empty once its quotes are removed,
+// and more than one value fail the wait with an error before any request.
 func JSONPath(expr string, value ...string) Condition {
 	desc := fmt.Sprintf("JSONPath(%q)", expr)
 	if len(value) > 0 {
 		desc = fmt.Sprintf("JSONPath(%q, %q)", expr, strings.Join(value, `", "`))
 	}
-	jp, parseErr := compileJSONPath(expr)
-	if parseErr == nil && len(value) > 1 {
-		parseErr = fmt.Errorf("JSONPath takes at most one value, got %d", len(value))
-	}
+	jp, invalid := condition.CompileJSONPath(expr, value...)
 	return Condition{
-		desc: desc,
-		eval: func(s observed, _ evalMode) verdict {
-			if parseErr != nil {
-				return verdict{err: parseErr}
-			}
-			if s.obj == nil {
-				return verdict{seen: absentText}
-			}
-			return jsonPathVerdict(jp, expr, s.obj, value)
-		},
+		desc:    desc,
+		invalid: invalid,
+		eval: onContent(func(m map[string]any, _ evalMode) condition.Verdict {
+			return jp.Evaluate(m)
+		}),
 	}
-}
-
-// relaxedJSONPath matches what kubectl's RelaxedJSONPathExpression accepts:
-// an expression with or without its braces and leading dot.
-var relaxedJSONPath = regexp.MustCompile(`^\{?(\.?[^{}]*)\}?$`)
-
-func compileJSONPath(expr string) (*jsonpath.JSONPath, error) {
-	full := expr
-	if m := relaxedJSONPath.FindStringSubmatch(expr); m != nil && strings.TrimSpace(expr) != "" {
-		inner := m[1]
-		if !strings.HasPrefix(inner, ".") {
-			inner = "." + inner
-		}
-		full = "{" + inner + "}"
-	}
-	jp := jsonpath.New("wait").AllowMissingKeys(true)
-	if err := jp.Parse(full); err != nil {
-		return nil, fmt.Errorf("JSONPath %q: %w", expr, err)
-	}
-	return jp, nil
-}
-
-func jsonPathVerdict(jp *jsonpath.JSONPath, expr string, o *Object, value []string) verdict {
-	results, err := jp.FindResults(o.u.Object)
-	if err != nil {
-		return verdict{err: fmt.Errorf("JSONPath %q: %w", expr, err)}
-	}
-	if len(results) == 0 || len(results[0]) == 0 {
-		return verdict{seen: "no value at " + expr}
-	}
-	if len(results) > 1 || len(results[0]) > 1 {
-		return verdict{err: fmt.Errorf("JSONPath %q matches more than one value", expr)}
-	}
-	found := results[0][0]
-	for found.Kind() == reflect.Interface && !found.IsNil() {
-		found = found.Elem()
-	}
-	switch found.Kind() {
-	case reflect.Map, reflect.Slice, reflect.Array:
-		return verdict{err: fmt.Errorf("JSONPath %q leads to a map or a list, which cannot be compared", expr)}
-	}
-	got := fmt.Sprintf("%v", found.Interface())
-	seen := fmt.Sprintf("%s is %q", expr, got)
-	if len(value) == 0 {
-		return verdict{met: true, seen: seen}
-	}
-	return verdict{met: strings.TrimSpace(got) == strings.TrimSpace(value[0]), seen: seen}
 }
 
 // Exists holds when the object exists. Among Wait's conditions, or within
@@ -336,14 +292,17 @@ func Ready() Condition {
 
 // Func holds when f returns true for the object. f sees the observed object
 // (a copy it may keep) and is not called while the object does not exist;
-// an error from f ends the wait with that error.
+// an error from f ends the wait with that error. Func(nil) fails the wait
+// with an error before any request.
 func Func(f func(o *Object) (bool, error)) Condition {
+	var invalid error
+	if f == nil {
+		invalid = errors.New("Func(nil)")
+	}
 	return Condition{
-		desc: "Func(...)",
+		desc:    "Func(...)",
+		invalid: invalid,
 		eval: func(s observed, _ evalMode) verdict {
-			if f == nil {
-				return verdict{err: errors.New("Func(nil)")}
-			}
 			if s.obj == nil {
 				return verdict{seen: absentText}
 			}
@@ -359,59 +318,38 @@ func Func(f func(o *Object) (bool, error)) Condition {
 // AnyOf holds when at least one of conds holds on the same observed object.
 // AnyOf() with no conditions never holds.
 func AnyOf(conds ...Condition) Condition {
-	return combine("AnyOf", conds, func(met, n int) bool { return met > 0 })
+	return combine("AnyOf", conds, condition.AnyOf)
 }
 
 // AllOf holds when every one of conds holds on the same observed object.
 // AllOf() with no conditions always holds.
 func AllOf(conds ...Condition) Condition {
-	return combine("AllOf", conds, func(met, n int) bool { return met == n })
+	return combine("AllOf", conds, condition.AllOf)
 }
 
-func combine(name string, conds []Condition, holds func(met, n int) bool) Condition {
+func combine(name string, conds []Condition, join func([]condition.Verdict) condition.Verdict) Condition {
 	names := make([]string, len(conds))
 	waits := false
+	var invalid error
 	for i, c := range conds {
 		names[i] = c.String()
 		waits = waits || c.waitsForCreation
+		if err := c.validate(); err != nil && invalid == nil {
+			invalid = err
+		}
 	}
 	return Condition{
 		desc: name + "(" + strings.Join(names, ", ") + ")",
 		eval: func(s observed, ev evalMode) verdict {
-			met := 0
-			var seen []string
-			var firstErr error
-			for _, c := range conds {
-				v := c.evaluate(s, ev)
-				if v.met {
-					met++
-				}
-				if v.err != nil && firstErr == nil {
-					firstErr = v.err
-				}
-				seen = append(seen, v.seen)
+			vs := make([]condition.Verdict, len(conds))
+			for i, c := range conds {
+				vs[i] = c.evaluate(s, ev).internal()
 			}
-			// A combination that holds holds, even when a branch that
-			// did not hold failed (AnyOf); otherwise a failure ends it.
-			v := verdict{met: holds(met, len(conds)), seen: strings.Join(dedupe(seen), "; ")}
-			if !v.met {
-				v.err = firstErr
-			}
-			return v
+			return fromVerdict(join(vs))
 		},
+		invalid:          invalid,
 		waitsForCreation: waits,
 	}
-}
-
-// dedupe drops repeated descriptions ("the object does not exist" thrice).
-func dedupe(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" && !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // FailWhen ends the wait with an error wrapping ErrConditionFailed as soon
@@ -422,14 +360,8 @@ func FailWhen(c Condition) Condition {
 	return Condition{
 		desc: "FailWhen(" + c.String() + ")",
 		eval: func(s observed, ev evalMode) verdict {
-			v := c.evaluate(s, ev)
-			if v.err != nil {
-				return v
-			}
-			if v.met {
-				return verdict{seen: v.seen, err: fmt.Errorf("%w: %s holds: %s", ErrConditionFailed, c, v.seen)}
-			}
-			return verdict{met: true, seen: v.seen}
+			return fromVerdict(condition.FailWhen(c.String(), c.evaluate(s, ev).internal()))
 		},
+		invalid: c.validate(),
 	}
 }

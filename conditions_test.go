@@ -2,6 +2,7 @@ package kobj
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -179,5 +180,156 @@ func TestOnlyExistsMakesAMissingObjectWorthWaitingFor(t *testing.T) {
 		if tt.cond.waitsForCreation != tt.want {
 			t.Errorf("%s: waitsForCreation = %t, want %t", tt.cond, tt.cond.waitsForCreation, tt.want)
 		}
+	}
+}
+
+// kubectlObject holds what the kubectl wait regressions read: a service
+// whose load balancer has an ingress, a phase, a Ready condition listed
+// twice (first without a string status), and float64 generations.
+func kubectlObject(t *testing.T) *Object {
+	t.Helper()
+	o, err := FromMap(map[string]any{
+		"apiVersion": "example.com/v1", "kind": "Widget",
+		"metadata": map[string]any{"name": "w", "uid": "u1", "generation": float64(3)},
+		"status": map[string]any{
+			"phase":              "Running",
+			"observedGeneration": float64(2),
+			"loadBalancer":       map[string]any{"ingress": []any{map[string]any{"ip": "10.0.0.1"}}},
+			"conditions": []any{
+				map[string]any{"type": "Ready", "status": true},
+				map[string]any{"type": "Ready", "status": "True", "observedGeneration": float64(3)},
+				map[string]any{"type": "Synced", "status": "True"},
+			},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// TestConditionsAgreeWithKubectlWait holds the defects found against
+// kubectl wait v0.37.2 (issue 17, items 11 to 17); each case failed
+// before the fix except 17, which pins kobj's chosen rule.
+func TestConditionsAgreeWithKubectlWait(t *testing.T) {
+	notAList := func(t *testing.T) observed {
+		o := kubectlObject(t)
+		if err := o.Set("status.conditions", map[string]any{"type": "Ready", "status": "True"}); err != nil {
+			t.Fatal(err)
+		}
+		return observed{obj: o, uid: "u1"}
+	}
+	obj := func(t *testing.T) observed { return observed{obj: kubectlObject(t), uid: "u1"} }
+	tests := []struct {
+		item    int
+		name    string
+		cond    Condition
+		state   func(*testing.T) observed
+		met     bool
+		errText string // the evaluation fails with an error containing this
+	}{
+		{11, "no value, a list matched", JSONPath("{.status.loadBalancer.ingress}"), obj, true, ""},
+		{11, "no value, a map matched", JSONPath(".status.loadBalancer"), obj, true, ""},
+		{11, "a value, a map matched", JSONPath(".status.loadBalancer", "x"), obj, false, "map or a list"},
+		{12, "value in double quotes", JSONPath(".status.phase", `"Running"`), obj, true, ""},
+		{12, "value in single quotes", JSONPath(".status.phase", `'Running'`), obj, true, ""},
+		{12, "quotes trimmed from each end as kubectl's strings.Trim", JSONPath(".status.phase", `'"Running`), obj, true, ""},
+		{13, "empty value", JSONPath(".status.phase", ""), obj, false, "empty"},
+		{13, "value empty once unquoted", JSONPath(".status.phase", `""`), obj, false, "empty"},
+		{14, "unbalanced braces", JSONPath("{.status.phase"), obj, false, "not one expression"},
+		{14, "empty braces", JSONPath("{}"), obj, false, "not one expression"},
+		{14, "two expressions", JSONPath("{.status.phase}{.status.phase}"), obj, false, "not one expression"},
+		{14, "empty expression", JSONPath(""), obj, false, "empty expression"},
+		{15, "an entry without a string status is skipped", IgnoreObservedGeneration(ConditionTrue("Ready")), obj, true, ""},
+		{16, "status.conditions a map", ConditionTrue("Ready"), notAList, false, "status.conditions is a map, not a list"},
+		{17, "float64 generations are integers: stale", ConditionTrue("Synced"), obj, false, ""},
+		{17, "float64 observedGeneration of the entry", ConditionTrue("Ready"), obj, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d %s", tt.item, tt.name), func(t *testing.T) {
+			v := tt.cond.evaluate(tt.state(t), evalMode{})
+			if v.met != tt.met {
+				t.Errorf("met = %t, want %t (seen %q, err %v)", v.met, tt.met, v.seen, v.err)
+			}
+			if tt.errText == "" && v.err != nil {
+				t.Errorf("unexpected err %v", v.err)
+			}
+			if tt.errText != "" && (v.err == nil || !strings.Contains(v.err.Error(), tt.errText)) {
+				t.Errorf("err = %v, want one containing %q", v.err, tt.errText)
+			}
+		})
+	}
+}
+
+// TestCheckEvaluatesInMemory pins what Check returns: the verdict Wait
+// would reach on that one version, an object present with its own UID, a
+// nil object absent.
+func TestCheckEvaluatesInMemory(t *testing.T) {
+	job := mustYAML(t, jobYAML)
+	called := false
+	tests := []struct {
+		name    string
+		cond    Condition
+		o       *Object
+		met     bool
+		failed  bool   // the error wraps ErrConditionFailed
+		errText string // another error, containing this
+	}{
+		{"Exists on an object", Exists(), job, true, false, ""},
+		{"Gone on an object", Gone(), job, false, false, ""},
+		{"Exists on nil", Exists(), nil, false, false, ""},
+		{"Gone on nil", Gone(), nil, true, false, ""},
+		{"ConditionTrue on nil", ConditionTrue("Failed"), nil, false, false, ""},
+		{"Func on nil is not called", Func(func(*Object) (bool, error) { called = true; return true, nil }), nil, false, false, ""},
+		{"ConditionTrue met", ConditionTrue("Failed"), job, true, false, ""},
+		{"ConditionTrue unmet", ConditionTrue("Complete"), job, false, false, ""},
+		{"FailWhen fires", FailWhen(ConditionTrue("Failed")), job, false, true, ""},
+		{"FailWhen quiet", FailWhen(ConditionTrue("Complete")), job, true, false, ""},
+		{"Ready on a Failed Job", Ready(), job, false, true, ""},
+		{"AnyOf holds past a failing branch", AnyOf(Ready(), ConditionTrue("Failed")), job, true, false, ""},
+		{"JSONPath several values", JSONPath(".status.conditions[*].type"), job, false, false, `JSONPath(".status.conditions[*].type"): JSONPath`},
+		{"JSONPath malformed", JSONPath("{.a"), job, false, false, "not one expression"},
+		{"zero Condition", Condition{}, job, false, false, "Condition{}: zero Condition"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			met, err := tt.cond.Check(tt.o)
+			if met != tt.met {
+				t.Errorf("met = %t, want %t (err %v)", met, tt.met, err)
+			}
+			switch {
+			case tt.failed:
+				if !errors.Is(err, ErrConditionFailed) {
+					t.Errorf("err = %v, want one wrapping ErrConditionFailed", err)
+				}
+			case tt.errText != "":
+				if err == nil || errors.Is(err, ErrConditionFailed) || !strings.Contains(err.Error(), tt.errText) {
+					t.Errorf("err = %v, want an error containing %q", err, tt.errText)
+				}
+			case err != nil:
+				t.Errorf("unexpected err %v", err)
+			}
+		})
+	}
+	if called {
+		t.Error("Func was called on a nil object")
+	}
+}
+
+// TestWaitAndCheckAgree: Wait ends on a version exactly as Check judges
+// that version.
+func TestWaitAndCheckAgree(t *testing.T) {
+	conds := []Condition{ConditionTrue("Failed"), ConditionTrue("Complete"), FailWhen(ConditionTrue("Failed")), JSONPath(".status.phase", "Running")}
+	for _, c := range conds {
+		t.Run(c.String(), func(t *testing.T) {
+			o := mustYAML(t, jobYAML)
+			met, checkErr := c.Check(o)
+			w := &waiter{conds: []Condition{c}, uid: o.UID(), subject: o}
+			w.see(o)
+			done, waitErr := w.evaluate()
+			if done != met || (checkErr == nil) != (waitErr == nil) || (checkErr != nil && checkErr.Error() != waitErr.Error()) {
+				t.Errorf("Check = %t, %v; the waiter = %t, %v", met, checkErr, done, waitErr)
+			}
+		})
 	}
 }

@@ -38,8 +38,10 @@ type eventSource interface {
 // errors.Is(err, context.DeadlineExceeded) holds after a deadline) and
 // names each unmet condition with what was last observed of it; when a
 // condition fails (FailWhen, Ready() on a Failed object: the error wraps
-// ErrConditionFailed) or cannot be evaluated; when no conditions are given
-// or o has no name; and when following the object fails for good (no
+// ErrConditionFailed) or cannot be evaluated; before any request, when no
+// conditions are given, o has no name, or a condition can never be
+// evaluated (a JSONPath kubectl rejects, a PathEquals path that does not
+// parse, the zero Condition); and when following the object fails for good (no
 // client, an unknown kind, no permission). On failure o holds the last
 // version observed, if any was.
 func (o *Object) Wait(ctx context.Context, conds ...Condition) (_ *Object, err error) {
@@ -52,6 +54,11 @@ func (o *Object) Wait(ctx context.Context, conds ...Condition) (_ *Object, err e
 	}
 	if o.Name() == "" {
 		return o, errors.New("the object has no name: Wait follows one named object")
+	}
+	for _, c := range conds {
+		if err := c.validate(); err != nil {
+			return o, fmt.Errorf("%s: %w", c, err)
+		}
 	}
 	// One watch of the object (a field selector on its name): the initial
 	// state, then each change, in one long request that survives

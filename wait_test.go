@@ -348,6 +348,14 @@ func TestWaitRejectsBadCalls(t *testing.T) {
 		{"no conditions", New("v1", "ConfigMap").SetName("c"), nil, "no conditions"},
 		{"no name", New("v1", "ConfigMap"), []Condition{Exists()}, "no name"},
 		{"no client", New("v1", "ConfigMap").SetName("c"), []Condition{Exists()}, "no client"},
+		// Conditions that can never be evaluated fail before anything is
+		// looked up, the client included (issue 17, item 14).
+		{"unbalanced JSONPath", New("v1", "ConfigMap").SetName("c"), []Condition{Exists(), JSONPath("{.a")}, `JSONPath("{.a"): JSONPath "{.a": not one expression`},
+		{"empty JSONPath", New("v1", "ConfigMap").SetName("c"), []Condition{AnyOf(Exists(), JSONPath("{}"))}, `JSONPath "{}"`},
+		{"empty JSONPath value", New("v1", "ConfigMap").SetName("c"), []Condition{FailWhen(JSONPath(".a", ""))}, "empty once its quotes are removed"},
+		{"bad PathEquals path", New("v1", "ConfigMap").SetName("c"), []Condition{IgnoreObservedGeneration(PathEquals("a..b", 1))}, "a..b"},
+		{"zero Condition", New("v1", "ConfigMap").SetName("c"), []Condition{{}}, "zero Condition"},
+		{"Func(nil)", New("v1", "ConfigMap").SetName("c"), []Condition{Func(nil)}, "Func(nil)"},
 	}
 	// No kubeconfig anywhere, so that no default client can be made.
 	t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "missing"))
