@@ -51,15 +51,6 @@ type opsServer struct {
 	block  chan struct{} // when set, document requests wait for it
 	hidden map[string]bool
 	discs  map[string]*cachekit.Snapshot[*discoveryindex.Index] // by cache folder
-	// calls records the requests outside discovery and OpenAPI, answered
-	// with answer (or 200 and the request body when answer is nil).
-	calls  []recordedCall
-	answer func(w http.ResponseWriter, r *http.Request, body []byte)
-}
-
-// recordedCall is what the server saw of one operation request.
-type recordedCall struct {
-	Method, Path, Query, ContentType, Body string
 }
 
 func newOpsServer(t testing.TB, hide ...string) *opsServer {
@@ -110,17 +101,7 @@ func (s *opsServer) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Etag", `"`+r.URL.Query().Get("hash")+`"`)
 		w.Write(s.docs[r.URL.Path])
 	default:
-		body, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		s.calls = append(s.calls, recordedCall{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), string(body)})
-		answer := s.answer
-		s.mu.Unlock()
-		if answer != nil {
-			answer(w, r, body)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
+		http.NotFound(w, r)
 	}
 }
 
