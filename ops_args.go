@@ -39,8 +39,9 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 			return nil, err
 		}
 	}
-	values, lists, err := opindex.Values(op, args)
-	if err != nil {
+	values := map[string]string{}  // the first value of each argument
+	lists := map[string][]string{} // every value, for query parameters
+	if err := opindex.Values(op, args, values, lists); err != nil {
 		return nil, err
 	}
 	own := false

@@ -48,13 +48,13 @@ func closest(s string, names []string) string {
 }
 
 // Values checks every argument but the body against op's parameters and
-// formats it for the URL: values holds the first value of each, lists
-// every value, for the query parameters the server takes repeated. It
-// fails on an unknown parameter, naming the closest and the valid ones,
-// and on a value of the wrong type.
-func Values(op *Operation, args map[string]any) (values map[string]string, lists map[string][]string, err error) {
-	values = map[string]string{}
-	lists = map[string][]string{}
+// formats it for the URL into the caller's maps: values gets the first
+// value of each, lists every value, for the query parameters the server
+// takes repeated. (The caller makes the maps so that they can stay on its
+// stack: a call allocates no more than before the move.) It fails on an
+// unknown parameter, naming the closest and the valid ones, and on a value
+// of the wrong type.
+func Values(op *Operation, args map[string]any, values map[string]string, lists map[string][]string) error {
 	for k, v := range args {
 		if k == BodyArg {
 			continue
@@ -62,17 +62,17 @@ func Values(op *Operation, args map[string]any) (values map[string]string, lists
 		p := Param(op, k)
 		if p == nil {
 			names := ParamNames(op)
-			return nil, nil, fmt.Errorf("unknown parameter %q%s; its parameters are %s", k, closest(k, names), strings.Join(names, ", "))
+			return fmt.Errorf("unknown parameter %q%s; its parameters are %s", k, closest(k, names), strings.Join(names, ", "))
 		}
 		vs, err := paramValues(op, p, v)
 		if err != nil {
-			return nil, nil, fmt.Errorf("parameter %q: %w", k, err)
+			return fmt.Errorf("parameter %q: %w", k, err)
 		}
 		if len(vs) > 0 {
 			values[k], lists[k] = vs[0], vs
 		}
 	}
-	return values, lists, nil
+	return nil
 }
 
 // Place puts values (and lists, as Values returned them) in op's path

@@ -30,8 +30,8 @@ func warmIndex(t *testing.T) *testClient {
 func prepare(t *testing.T, c *testClient, name string, args map[string]any) (string, string, error) {
 	t.Helper()
 	op := opsResolve(t, c, name, "")
-	values, lists, err := Values(op, args)
-	if err != nil {
+	values, lists := map[string]string{}, map[string][]string{}
+	if err := Values(op, args, values, lists); err != nil {
 		return "", "", err
 	}
 	p, q, err := Place(op, values, lists, segment)
