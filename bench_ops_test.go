@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kobj-dev/kobj/internal/openapi"
+	"github.com/kobj-dev/kobj/internal/opindex"
 )
 
 // The operation index reads only what it needs of a document; the baseline
@@ -74,8 +75,8 @@ func BenchmarkOpsIndexCoreV1(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if d := newOpsDoc(records, ref); len(d.ops) < 200 {
-			b.Fatalf("%d operations", len(d.ops))
+		if d := opindex.NewDoc(records, ref); len(d.Ops()) < 200 {
+			b.Fatalf("%d operations", len(d.Ops()))
 		}
 	}
 	b.StopTimer()

@@ -4,13 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"reflect"
 	"slices"
-	"strings"
 
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+
+	"github.com/kobj-dev/kobj/internal/opindex"
 )
 
 // Args are the arguments of an operation called by name, keyed by the
@@ -20,7 +19,7 @@ import (
 type Args map[string]any
 
 // BodyArg is the key of Args that holds the request body.
-const BodyArg = "body"
+const BodyArg = opindex.BodyArg
 
 // Call runs the API operation named op — a full operationId such as
 // "listCoreV1NamespacedPod" or Hikaru's short form "listNamespacedPod" —
@@ -159,182 +158,32 @@ func reflectScalar(orig, copied any) any {
 	return copied
 }
 
-// preparedCall is an operation with its arguments checked, ready to send.
-type preparedCall struct {
-	c   *Client
-	op  *Operation
-	req *request
-}
-
-// prepare resolves op and checks and places every argument.
-// stream is true for CallStream and the streaming verbs, which take the
-// streaming operations that Call refuses.
-func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOptions, o *Object, stream bool) (*preparedCall, error) {
-	apiVersion := ""
-	if o != nil {
-		apiVersion = o.APIVersion()
-	}
-	op, err := c.ops.resolve(ctx, name, apiVersion)
+// CallStream runs a streaming operation named op (a followed pod log, a
+// proxy to a pod, service or node, a raw watch) with args, as Call does,
+// and returns the open answer: the caller reads Body and must Close it;
+// ending ctx ends the request too. The request shares the client's
+// transport and credentials but takes no MaxInFlight slot and is not cut
+// by rest.Config.Timeout; its body is never read into memory by kobj.
+//
+// Arguments are checked as Call checks them, before any request. exec,
+// attach and port-forward need an upgraded connection that CallStream
+// does not make: it fails naming [Object.Exec] or [Object.PortForward]. A
+// status outside 2xx is an *apierrors.StatusError (no StreamResponse).
+func (c *Client) CallStream(ctx context.Context, op string, args Args, opts ...CallOption) (_ *StreamResponse, err error) {
+	defer wrapCall(&err, "CallStream "+op)
+	co, err := gather(opts, CallOption.applyToCall)
 	if err != nil {
 		return nil, err
 	}
-	if !stream {
-		if err := notForCall(op, args); err != nil {
-			return nil, err
-		}
+	if co.client != nil {
+		c = co.client
 	}
-	values := map[string]string{}  // the first value of each argument
-	lists := map[string][]string{} // every value, for query parameters
-	for k, v := range args {
-		if k == BodyArg {
-			continue
-		}
-		p := op.param(k)
-		if p == nil {
-			return nil, fmt.Errorf("unknown parameter %q%s; its parameters are %s", k, closest(k, op.paramNames()), strings.Join(op.paramNames(), ", "))
-		}
-		vs, err := paramValues(op, p, v)
-		if err != nil {
-			return nil, fmt.Errorf("parameter %q: %w", k, err)
-		}
-		if len(vs) > 0 {
-			values[k], lists[k] = vs[0], vs
-		}
-	}
-	own := false
-	if o != nil {
-		if err := c.ownOperation(ctx, op, o); err != nil {
-			return nil, err
-		}
-		own = true
-		if err := fillFromObject(c, op, values, o); err != nil {
-			return nil, err
-		}
-	}
-	path := op.Path
-	q := url.Values{}
-	for _, p := range op.Params {
-		v, ok := values[p.Name]
-		if ok && p.In != "path" && strings.Contains(op.Path, "{"+p.Name+"}") {
-			continue // a proxy's path, which its query names as well: in the path only
-		}
-		if !ok {
-			if p.Required {
-				return nil, fmt.Errorf("missing required %s parameter %q", p.In, p.Name)
-			}
-			continue
-		}
-		if p.In == "path" {
-			escaped, err := pathValue(op, &p, v)
-			if err != nil {
-				return nil, err
-			}
-			path = strings.Replace(path, "{"+p.Name+"}", escaped, 1)
-		} else if vs, ok := lists[p.Name]; ok && vs[0] == v {
-			q[p.Name] = vs
-		} else {
-			q.Set(p.Name, v)
-		}
-	}
-	req := &request{method: op.Method, path: path, template: op.Path, query: q,
-		resource: schema.GroupResource{Group: op.Group, Resource: resourceOf(op.Path)}, name: values["name"],
-		idempotent: op.Method == "GET"}
-	var bodyFrom *Object
-	if own {
-		bodyFrom = o
-	}
-	body, err := requestBody(op, args, bodyFrom, co)
+	call, err := c.prepare(ctx, op, args, co, nil, true)
 	if err != nil {
 		return nil, err
 	}
-	req.body, req.contentType = body.data, body.contentType
-	return &preparedCall{c: c, op: op, req: req}, nil
-}
-
-// pathValue checks and escapes the value of a path parameter: one
-// segment, except the trailing {path} of a proxy operation, which is a
-// path below the proxied address (metrics, api/v1/x), each of its
-// segments checked and escaped.
-func pathValue(op *Operation, p *Parameter, v string) (string, error) {
-	if p.Name != "path" || !strings.HasSuffix(op.Path, "/{path}") {
-		if err := validSegment(p.Name, v); err != nil {
-			return "", err
-		}
-		return url.PathEscape(v), nil
+	if err := opindex.NeedsUpgrade(call.op); err != nil {
+		return nil, err
 	}
-	segs := strings.Split(strings.TrimPrefix(v, "/"), "/")
-	for i, seg := range segs {
-		if seg == "." || seg == ".." {
-			return "", fmt.Errorf("invalid path %q: it may not contain %q", v, seg)
-		}
-		segs[i] = url.PathEscape(seg)
-	}
-	return strings.Join(segs, "/"), nil
-}
-
-// notForCall fails for the operations whose answer is a stream, which
-// Call would read whole: it names what runs them instead.
-func notForCall(op *Operation, args Args) error {
-	const useWatch = "use Watch on the object or its list kind (kobj.New(apiVersion, \"FooList\").Watch), which also resumes after disconnects and 410 Gone, or CallStream for the raw event stream"
-	if op.Streaming && strings.HasPrefix(op.Action, "watch") {
-		return fmt.Errorf("%s is a watch, which Call cannot return: %s", op.ID, useWatch)
-	}
-	if err := needsUpgrade(op); err != nil {
-		return err
-	}
-	if op.Streaming {
-		return fmt.Errorf("%s streams its answer (%s), which Call would read whole: use CallStream", op.ID, op.Action)
-	}
-	if v, ok := args["watch"]; ok && v == true {
-		return fmt.Errorf("watch=true streams events, which Call cannot return: %s", useWatch)
-	}
-	if v, ok := args["follow"]; ok && v == true {
-		return fmt.Errorf("follow=true streams its answer, which Call would read whole: use CallStream, or Object.Logs for a pod's log")
-	}
-	return nil
-}
-
-// ownOperation checks that op acts on o's own resource (or a subresource of
-// it), the only operations whose name, namespace and body o may supply. A
-// list object owns the operations on its items' collection.
-func (c *Client) ownOperation(ctx context.Context, op *Operation, o *Object) error {
-	kind := o.Kind()
-	if list, err := c.isListKind(ctx, o.APIVersion(), kind); err == nil && list {
-		kind = strings.TrimSuffix(kind, "List")
-	}
-	info, err := c.disc.lookup(ctx, o.APIVersion(), kind)
-	if err != nil {
-		return err
-	}
-	if op.Group == info.Group && resourceOf(op.Path) == info.Resource && op.GroupVersion != "" {
-		return nil
-	}
-	what := op.Kind
-	if what == "" {
-		what = "no kind"
-	}
-	if r := resourceOf(op.Path); r != "" {
-		what = fmt.Sprintf("%s (%s)", r, what)
-	}
-	return fmt.Errorf("%s acts on %s, not on %s %s: an object calls only the operations of its own kind; use Client.Call", op.ID, what, o.APIVersion(), o.Kind())
-}
-
-// resourceOf returns the resource an operation's path template is about:
-// the segment before {name}, else the last segment that is not a
-// placeholder; "" for paths outside resources (/version, /apis).
-func resourceOf(path string) string {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	for i := len(segs) - 1; i > 0; i-- {
-		if segs[i] == "{name}" {
-			return segs[i-1]
-		}
-	}
-	if len(segs) < 3 || (segs[0] != "api" && segs[0] != "apis") {
-		return ""
-	}
-	last := segs[len(segs)-1]
-	if strings.HasPrefix(last, "{") || (segs[0] == "api" && len(segs) == 2) || (segs[0] == "apis" && len(segs) == 3) {
-		return ""
-	}
-	return last
+	return c.stream(ctx, call.req)
 }

@@ -4,112 +4,99 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
-	"slices"
-	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
-	"github.com/kobj-dev/kobj/internal/suggest"
+	"github.com/kobj-dev/kobj/internal/opindex"
 )
 
-// Checking and placing the arguments of an operation called by name.
+// Preparing an operation called by name: what an object supplies, and the
+// request; internal/opindex checks and places the arguments.
 
-// param returns the parameter called name, or nil.
-func (op *Operation) param(name string) *Parameter {
-	for i := range op.Params {
-		if op.Params[i].Name == name {
-			return &op.Params[i]
-		}
-	}
-	return nil
+// preparedCall is an operation with its arguments checked, ready to send.
+type preparedCall struct {
+	c   *Client
+	op  *Operation
+	req *request
 }
 
-func (op *Operation) paramNames() []string {
-	names := make([]string, 0, len(op.Params)+1)
-	for _, p := range op.Params {
-		names = append(names, p.Name)
+// prepare resolves op and checks and places every argument.
+// stream is true for CallStream and the streaming verbs, which take the
+// streaming operations that Call refuses.
+func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOptions, o *Object, stream bool) (*preparedCall, error) {
+	apiVersion := ""
+	if o != nil {
+		apiVersion = o.APIVersion()
 	}
-	if op.Body != nil {
-		names = append(names, BodyArg)
+	op, err := c.ops.Resolve(ctx, name, apiVersion)
+	if err != nil {
+		return nil, err
 	}
-	return names
-}
-
-// closest suggests the name nearest to s, as " (did you mean x?)".
-func closest(s string, names []string) string {
-	near := suggest.Closest(s, names, -1, 1)
-	if len(near) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", near[0])
-}
-
-// paramValues checks v against the parameter's type and formats it for
-// the URL: one value, or, for a parameter the server takes repeated, the
-// values of a slice. The OpenAPI documents type exec's command as one
-// string and port-forward's ports as one integer, yet the server takes
-// argv and several ports as repeated query parameters.
-func paramValues(op *Operation, p *Parameter, v any) ([]string, error) {
-	rv := reflect.ValueOf(v)
-	if !repeatable(op, p) || (rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array) {
-		s, err := paramString(p, v)
-		if err != nil {
+	if !stream {
+		if err := opindex.NotForCall(op, args); err != nil {
 			return nil, err
 		}
-		return []string{s}, nil
 	}
-	if rv.Kind() == reflect.Slice && rv.Type().Elem().Kind() == reflect.Uint8 {
-		return nil, fmt.Errorf("want a list of %ss, got %T", p.Type, v)
+	values := map[string]string{}  // the first value of each argument
+	lists := map[string][]string{} // every value, for query parameters
+	if err := opindex.Values(op, args, values, lists); err != nil {
+		return nil, err
 	}
-	out := make([]string, 0, rv.Len())
-	for i := range rv.Len() {
-		s, err := paramString(p, rv.Index(i).Interface())
-		if err != nil {
-			return nil, fmt.Errorf("item %d: %w", i, err)
+	own := false
+	if o != nil {
+		if err := c.ownOperation(ctx, op, o); err != nil {
+			return nil, err
 		}
-		out = append(out, s)
+		own = true
+		if err := fillFromObject(c, op, values, o); err != nil {
+			return nil, err
+		}
 	}
-	return out, nil
+	path, q, err := opindex.Place(op, values, lists, validSegment)
+	if err != nil {
+		return nil, err
+	}
+	req := &request{method: op.Method, path: path, template: op.Path, query: q,
+		resource: schema.GroupResource{Group: op.Group, Resource: opindex.ResourceOf(op.Path)}, name: values["name"],
+		idempotent: op.Method == "GET"}
+	var bodyFrom *Object
+	if own {
+		bodyFrom = o
+	}
+	body, err := requestBody(op, args, bodyFrom, co)
+	if err != nil {
+		return nil, err
+	}
+	req.body, req.contentType = body.data, body.contentType
+	return &preparedCall{c: c, op: op, req: req}, nil
 }
 
-// repeatable says whether the server takes p repeated: exec's command
-// (argv) and port-forward's ports.
-func repeatable(op *Operation, p *Parameter) bool {
-	if op.Action != "connect" || p.In != "query" {
-		return false
+// ownOperation checks that op acts on o's own resource (or a subresource of
+// it), the only operations whose name, namespace and body o may supply. A
+// list object owns the operations on its items' collection.
+func (c *Client) ownOperation(ctx context.Context, op *Operation, o *Object) error {
+	kind := o.Kind()
+	if list, err := c.isListKind(ctx, o.APIVersion(), kind); err == nil && list {
+		kind = strings.TrimSuffix(kind, "List")
 	}
-	return p.Name == "command" && strings.HasSuffix(op.Path, "/exec") ||
-		p.Name == "ports" && strings.HasSuffix(op.Path, "/portforward")
-}
-
-// paramString checks v against the parameter's type and formats it for the URL.
-func paramString(p *Parameter, v any) (string, error) {
-	rv := reflect.ValueOf(v)
-	switch p.Type {
-	case "boolean":
-		if b, ok := v.(bool); ok {
-			return strconv.FormatBool(b), nil
-		}
-		return "", fmt.Errorf("want a bool, got %T %v", v, v)
-	case "integer":
-		switch rv.Kind() {
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			return strconv.FormatInt(rv.Int(), 10), nil
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			return strconv.FormatUint(rv.Uint(), 10), nil
-		}
-		return "", fmt.Errorf("want an integer, got %T %v", v, v)
-	default:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-		if s, ok := v.(fmt.Stringer); ok {
-			return s.String(), nil
-		}
-		return "", fmt.Errorf("want a string, got %T %v", v, v)
+	info, err := c.disc.lookup(ctx, o.APIVersion(), kind)
+	if err != nil {
+		return err
 	}
+	resource := opindex.ResourceOf(op.Path)
+	if op.Group == info.Group && resource == info.Resource && op.GroupVersion != "" {
+		return nil
+	}
+	what := op.Kind
+	if what == "" {
+		what = "no kind"
+	}
+	if resource != "" {
+		what = fmt.Sprintf("%s (%s)", resource, what)
+	}
+	return fmt.Errorf("%s acts on %s, not on %s %s: an object calls only the operations of its own kind; use Client.Call", op.ID, what, o.APIVersion(), o.Kind())
 }
 
 // fillFromObject takes name and namespace from o's metadata where the
@@ -118,7 +105,7 @@ func paramString(p *Parameter, v any) (string, error) {
 // client's default.
 func fillFromObject(c *Client, op *Operation, values map[string]string, o *Object) error {
 	for _, f := range []struct{ param, meta string }{{"name", o.Name()}, {"namespace", o.Namespace()}} {
-		if p := op.param(f.param); p == nil || p.In != "path" {
+		if p := opindex.Param(op, f.param); p == nil || p.In != "path" {
 			continue
 		}
 		v, err := agree(f.param, "in args", values[f.param], f.meta)
@@ -181,27 +168,9 @@ func requestBody(op *Operation, args Args, o *Object, co *callOptions) (encodedB
 			return encodedBody{}, fmt.Errorf("body: %w", err)
 		}
 	}
-	ct := "application/json"
-	if op.Action == "patch" {
-		pt := co.patchType
-		if pt == "" {
-			pt = MergePatch
-		}
-		if !slices.Contains(op.Body.ContentTypes, string(pt)) {
-			return encodedBody{}, fmt.Errorf("patch type %s is not accepted; the server accepts %s", pt, strings.Join(op.Body.ContentTypes, ", "))
-		}
-		ct = string(pt)
-		if pt == ApplyPatch {
-			return encodedBody{data, ct}, nil // YAML or JSON; the server parses it
-		}
-	} else if co.patchType != "" {
-		return encodedBody{}, fmt.Errorf("PatchAs given, but this is not a patch operation")
-	}
-	if !json.Valid(data) {
-		return encodedBody{}, fmt.Errorf("the body is not valid JSON")
-	}
-	if pt := PatchType(ct); pt == JSONPatch && !strings.HasPrefix(strings.TrimSpace(string(data)), "[") {
-		return encodedBody{}, fmt.Errorf("a JSON patch body must be a list of operations")
+	ct, err := opindex.ContentType(op, co.patchType, data)
+	if err != nil {
+		return encodedBody{}, err
 	}
 	return encodedBody{data, ct}, nil
 }

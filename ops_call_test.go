@@ -20,7 +20,7 @@ func warmOpsClient(t *testing.T) (*opsServer, *Client) {
 	c := s.client(t.TempDir())
 	ctx := context.Background()
 	for _, name := range []string{"createCoreV1NamespacedPod", "createAutoscalingV2NamespacedHorizontalPodAutoscaler", "createAutoscalingV1NamespacedHorizontalPodAutoscaler", "getCodeVersion"} {
-		if _, err := c.ops.resolve(ctx, name, ""); err != nil {
+		if _, err := c.ops.Resolve(ctx, name, ""); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package kobj
+package opindex
 
 import (
 	"bytes"
@@ -19,39 +19,46 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// Loading the operation index: the root document that lists the
-// group-version documents, and the documents themselves, from memory, the
-// disk cache or the server, one load per document however many callers ask.
+// Loading the index: the root document that lists the group-version
+// documents, and the documents themselves, from memory, the disk cache or
+// the server, one load per document however many callers ask.
 
-// opsRootFile is the root's file in the cache folder; documents are filed
+// rootFile is the root's file in the cache folder; documents are filed
 // under their hash.
-const opsRootFile = "root.json"
+const rootFile = "root.json"
+
+// docRoot is one snapshot of the server's list of documents.
+type docRoot struct {
+	refs  []*openapi.DocRef
+	byGV  map[string]*openapi.DocRef // group-version documents by "apps/v1"
+	plain []*openapi.DocRef          // documents whose operationIds carry no token: version, apis, .well-known/…
+}
 
 // loadRoot is the root snapshot's load: the disk copy unless fresh, else
 // (or without one) the server's, which is then written to the disk.
-func (x *opsIndex) loadRoot(ctx context.Context, fresh bool) (*opsRoot, bool, error) {
+func (x *Index) loadRoot(ctx context.Context, fresh bool) (*docRoot, bool, error) {
 	if !fresh {
-		if data, err := x.dir.Read(opsRootFile); err == nil {
+		if data, err := x.cfg.Dir.Read(rootFile); err == nil {
 			if refs, err := openapi.ParseRoot(data); err == nil && len(refs) > 0 {
-				return newOpsRoot(refs), false, nil
+				return newDocRoot(refs), false, nil
 			}
 		}
 	}
-	resp, err := x.c.do(ctx, &request{method: "GET", path: "/openapi/v3"})
+	body, _, err := x.cfg.Get(ctx, "/openapi/v3", nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("GET /openapi/v3: %w", err)
 	}
-	refs, err := openapi.ParseRoot(resp.Body)
+	refs, err := openapi.ParseRoot(body)
 	if err != nil {
 		return nil, false, fmt.Errorf("GET /openapi/v3: %w", err)
 	}
-	x.dir.Write(opsRootFile, resp.Body)
-	return newOpsRoot(refs), true, nil
+	x.cfg.Dir.Write(rootFile, body)
+	return newDocRoot(refs), true, nil
 }
 
-// newOpsRoot indexes the list of documents.
-func newOpsRoot(refs []openapi.DocRef) *opsRoot {
-	r := &opsRoot{refs: make([]*openapi.DocRef, len(refs)), byGV: map[string]*openapi.DocRef{}}
+// newDocRoot indexes the list of documents.
+func newDocRoot(refs []openapi.DocRef) *docRoot {
+	r := &docRoot{refs: make([]*openapi.DocRef, len(refs)), byGV: map[string]*openapi.DocRef{}}
 	for i := range refs {
 		ref := &refs[i]
 		r.refs[i] = ref
@@ -67,7 +74,7 @@ func newOpsRoot(refs []openapi.DocRef) *opsRoot {
 
 // tokenDocs returns the documents whose token starts rest, the part of an
 // operation name after its verb, longest token first.
-func (r *opsRoot) tokenDocs(rest string) []*openapi.DocRef {
+func (r *docRoot) tokenDocs(rest string) []*openapi.DocRef {
 	var refs []*openapi.DocRef
 	for _, ref := range r.refs {
 		if ref.Token != "" && strings.HasPrefix(rest, ref.Token) {
@@ -79,7 +86,7 @@ func (r *opsRoot) tokenDocs(rest string) []*openapi.DocRef {
 }
 
 // docsOf returns the document of group-version gv, or every document for "".
-func (r *opsRoot) docsOf(gv string) ([]*openapi.DocRef, error) {
+func (r *docRoot) docsOf(gv string) ([]*openapi.DocRef, error) {
 	if gv == "" {
 		return r.refs, nil
 	}
@@ -92,13 +99,13 @@ func (r *opsRoot) docsOf(gv string) ([]*openapi.DocRef, error) {
 func docKey(r *openapi.DocRef) string { return r.Key + "?" + r.Hash }
 
 // docSnapshot returns the one snapshot of the document r names.
-func (x *opsIndex) docSnapshot(r *openapi.DocRef) *cachekit.Snapshot[*opsDoc] {
+func (x *Index) docSnapshot(r *openapi.DocRef) *cachekit.Snapshot[*Doc] {
 	key := docKey(r)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	s := x.docs[key]
 	if s == nil {
-		s = cachekit.NewSnapshot(func(ctx context.Context, _ bool) (*opsDoc, bool, error) {
+		s = cachekit.NewSnapshot(func(ctx context.Context, _ bool) (*Doc, bool, error) {
 			d, err := x.readDoc(ctx, r)
 			return d, true, err
 		})
@@ -110,7 +117,7 @@ func (x *opsIndex) docSnapshot(r *openapi.DocRef) *cachekit.Snapshot[*opsDoc] {
 // loadDoc returns the parsed document r names: from memory, else from the
 // disk, else from the server. Concurrent callers share one load; a failed
 // load is tried again by the next caller.
-func (x *opsIndex) loadDoc(ctx context.Context, r *openapi.DocRef) (*opsDoc, error) {
+func (x *Index) loadDoc(ctx context.Context, r *openapi.DocRef) (*Doc, error) {
 	v, err := x.docSnapshot(r).Get(ctx, false, 0)
 	if err != nil {
 		return nil, err
@@ -120,8 +127,8 @@ func (x *opsIndex) loadDoc(ctx context.Context, r *openapi.DocRef) (*opsDoc, err
 
 // loadDocs loads refs concurrently. docs[i] is nil where loading refs[i]
 // failed; errs holds those failures.
-func (x *opsIndex) loadDocs(ctx context.Context, refs []*openapi.DocRef) (docs []*opsDoc, errs []error) {
-	docs = make([]*opsDoc, len(refs))
+func (x *Index) loadDocs(ctx context.Context, refs []*openapi.DocRef) (docs []*Doc, errs []error) {
+	docs = make([]*Doc, len(refs))
 	all := make([]error, len(refs))
 	var wg sync.WaitGroup
 	for i, r := range refs {
@@ -138,13 +145,13 @@ func (x *opsIndex) loadDocs(ctx context.Context, refs []*openapi.DocRef) (docs [
 
 // atHand returns those of refs whose documents cost no request: loaded, or
 // in the disk cache.
-func (x *opsIndex) atHand(refs []*openapi.DocRef) []*openapi.DocRef {
+func (x *Index) atHand(refs []*openapi.DocRef) []*openapi.DocRef {
 	var out []*openapi.DocRef
 	for _, r := range refs {
 		if v, _ := x.docSnapshot(r).Current(); v != nil {
 			out = append(out, r)
-		} else if file := hashFile(r.Hash); file != "" && x.dir != nil {
-			if _, err := os.Stat(filepath.Join(x.dir.Path(), file)); err == nil {
+		} else if file := hashFile(r.Hash); file != "" && x.cfg.Dir != nil {
+			if _, err := os.Stat(filepath.Join(x.cfg.Dir.Path(), file)); err == nil {
 				out = append(out, r)
 			}
 		}
@@ -153,42 +160,42 @@ func (x *opsIndex) atHand(refs []*openapi.DocRef) []*openapi.DocRef {
 }
 
 // readDoc reads a document from the disk, else fetches and stores it.
-func (x *opsIndex) readDoc(ctx context.Context, r *openapi.DocRef) (*opsDoc, error) {
+func (x *Index) readDoc(ctx context.Context, r *openapi.DocRef) (*Doc, error) {
 	file := hashFile(r.Hash)
 	if file != "" {
-		if data, err := x.dir.Read(file); err == nil {
+		if data, err := x.cfg.Dir.Read(file); err == nil {
 			if records, err := openapi.ParseDocument(data, *r); err == nil {
-				return newOpsDoc(records, r), nil
+				return NewDoc(records, r), nil
 			}
-			x.dir.Remove(file) // corrupt: fetch it again
+			x.cfg.Dir.Remove(file) // corrupt: fetch it again
 		}
 	}
-	req := &request{method: "GET", path: r.Path}
+	var query url.Values
 	if r.Hash != "" {
-		req.query = url.Values{"hash": {r.Hash}}
+		query = url.Values{"hash": {r.Hash}}
 	}
-	resp, err := x.c.do(ctx, req)
+	body, header, err := x.cfg.Get(ctx, r.Path, query)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", r.Path, err)
 	}
-	if len(bytes.TrimSpace(resp.Body)) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		// What the server answers for a CRD's document right after the CRD
 		// is deleted, before it answers 404.
 		return nil, fmt.Errorf("GET %s: %w", r.Path, apierrors.NewNotFound(schema.GroupResource{Resource: "OpenAPI document"}, r.Key))
 	}
-	records, err := openapi.ParseDocument(resp.Body, *r)
+	records, err := openapi.ParseDocument(body, *r)
 	if err != nil {
 		return nil, fmt.Errorf("the OpenAPI document %s: %w", r.Key, err)
 	}
 	// A hash the server no longer serves is redirected to the current
 	// document: file it under the hash it has (its ETag).
-	if etag := strings.Trim(resp.Header.Get("Etag"), `"`); etag != "" {
+	if etag := strings.Trim(header.Get("Etag"), `"`); etag != "" {
 		file = hashFile(etag)
 	}
 	if file != "" {
-		x.dir.Write(file, resp.Body)
+		x.cfg.Dir.Write(file, body)
 	}
-	return newOpsDoc(records, r), nil
+	return NewDoc(records, r), nil
 }
 
 // hashFile returns the file name of the document with hash h: h itself
