@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	"k8s.io/apimachinery/pkg/types"
@@ -49,6 +50,9 @@ type observed struct {
 	// uid is the UID the wait started with: the object's own, or the first
 	// one observed. An object with another UID is a different object.
 	uid types.UID
+	// now is the moment of the evaluation, for readiness rules that
+	// depend on the clock; zero means time.Now().
+	now time.Time
 }
 
 // evalMode carries what wrappers such as IgnoreObservedGeneration change
@@ -66,6 +70,18 @@ type verdict struct {
 	// err ends the wait: a failure (wrapping ErrConditionFailed) or a
 	// condition that cannot be evaluated (a JSONPath matching a list).
 	err error
+	// recheckAt is when the verdict may change although the object does
+	// not (a readiness rule that depends on the clock); zero if never.
+	recheckAt time.Time
+}
+
+// earliestRecheck returns the earlier of two recheck times, zero meaning
+// none.
+func earliestRecheck(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 const absentText = "the object does not exist"
@@ -316,7 +332,9 @@ func Gone() Condition {
 
 // Ready holds when the object's Readiness is Current. When it is Failed,
 // the wait ends at once with an error wrapping ErrConditionFailed, rather
-// than at its deadline.
+// than at its deadline. A readiness that changes with the clock (an
+// unschedulable Pod fails 15 s after its creation) is evaluated again at
+// that moment, without waiting for the object to change.
 func Ready() Condition {
 	return Condition{
 		desc: "Ready()",
@@ -324,8 +342,12 @@ func Ready() Condition {
 			if s.obj == nil {
 				return verdict{seen: "readiness " + string(NotFound)}
 			}
-			r := s.obj.Readiness()
-			v := verdict{met: r.State == Current, seen: "readiness " + r.String()}
+			now := s.now
+			if now.IsZero() {
+				now = time.Now()
+			}
+			r := readinessAt(s.obj, now)
+			v := verdict{met: r.State == Current, seen: "readiness " + r.String(), recheckAt: r.RecheckAt}
 			if r.State == Failed {
 				v.err = fmt.Errorf("%w: Ready(): the object is %s", ErrConditionFailed, r)
 			}
@@ -381,11 +403,13 @@ func combine(name string, conds []Condition, holds func(met, n int) bool) Condit
 			met := 0
 			var seen []string
 			var firstErr error
+			var recheckAt time.Time
 			for _, c := range conds {
 				v := c.evaluate(s, ev)
 				if v.met {
 					met++
 				}
+				recheckAt = earliestRecheck(recheckAt, v.recheckAt)
 				if v.err != nil && firstErr == nil {
 					firstErr = v.err
 				}
@@ -393,7 +417,7 @@ func combine(name string, conds []Condition, holds func(met, n int) bool) Condit
 			}
 			// A combination that holds holds, even when a branch that
 			// did not hold failed (AnyOf); otherwise a failure ends it.
-			v := verdict{met: holds(met, len(conds)), seen: strings.Join(dedupe(seen), "; ")}
+			v := verdict{met: holds(met, len(conds)), seen: strings.Join(dedupe(seen), "; "), recheckAt: recheckAt}
 			if !v.met {
 				v.err = firstErr
 			}
@@ -429,7 +453,7 @@ func FailWhen(c Condition) Condition {
 			if v.met {
 				return verdict{seen: v.seen, err: fmt.Errorf("%w: %s holds: %s", ErrConditionFailed, c, v.seen)}
 			}
-			return verdict{met: true, seen: v.seen}
+			return verdict{met: true, seen: v.seen, recheckAt: v.recheckAt}
 		},
 	}
 }
