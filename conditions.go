@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kobj-dev/kobj/internal/condition"
 	"k8s.io/apimachinery/pkg/types"
@@ -86,6 +87,9 @@ type observed struct {
 	// uid is the UID the wait started with: the object's own, or the first
 	// one observed. An object with another UID is a different object.
 	uid types.UID
+	// now is the moment of the evaluation, for readiness rules that
+	// depend on the clock; zero means time.Now().
+	now time.Time
 }
 
 // evalMode carries what wrappers such as IgnoreObservedGeneration change
@@ -101,12 +105,17 @@ type verdict struct {
 	// err ends the wait: a failure (wrapping ErrConditionFailed) or a
 	// condition that cannot be evaluated (a JSONPath matching a list).
 	err error
+	// recheckAt is when the verdict may change although the object does
+	// not (a readiness rule that depends on the clock); zero if never.
+	recheckAt time.Time
 }
 
-func fromVerdict(v condition.Verdict) verdict { return verdict{met: v.Met, seen: v.Seen, err: v.Err} }
+func fromVerdict(v condition.Verdict) verdict {
+	return verdict{met: v.Met, seen: v.Seen, err: v.Err, recheckAt: v.RecheckAt}
+}
 
 func (v verdict) internal() condition.Verdict {
-	return condition.Verdict{Met: v.met, Seen: v.seen, Err: v.err}
+	return condition.Verdict{Met: v.met, Seen: v.seen, Err: v.err, RecheckAt: v.recheckAt}
 }
 
 const absentText = condition.Absent
@@ -272,7 +281,9 @@ func Gone() Condition {
 
 // Ready holds when the object's Readiness is Current. When it is Failed,
 // the wait ends at once with an error wrapping ErrConditionFailed, rather
-// than at its deadline.
+// than at its deadline. A readiness that changes with the clock (an
+// unschedulable Pod fails 15 s after its creation) is evaluated again at
+// that moment, without waiting for the object to change.
 func Ready() Condition {
 	return Condition{
 		desc: "Ready()",
@@ -280,8 +291,12 @@ func Ready() Condition {
 			if s.obj == nil {
 				return verdict{seen: "readiness " + string(NotFound)}
 			}
-			r := s.obj.Readiness()
-			v := verdict{met: r.State == Current, seen: "readiness " + r.String()}
+			now := s.now
+			if now.IsZero() {
+				now = time.Now()
+			}
+			r := readinessAt(s.obj, now)
+			v := verdict{met: r.State == Current, seen: "readiness " + r.String(), recheckAt: r.RecheckAt}
 			if r.State == Failed {
 				v.err = fmt.Errorf("%w: Ready(): the object is %s", ErrConditionFailed, r)
 			}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/kobj-dev/kobj/internal/condition"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -26,7 +28,9 @@ type eventSource interface {
 // Wait blocks until every condition holds on one observed version of the
 // object (o's kind, namespace and name), then updates o in place to that
 // version and returns it. The conditions are evaluated once the current
-// state is known and again on every change.
+// state is known, again on every change, and again when a verdict changes
+// with the clock although the object does not (Ready() on a Pod that
+// cannot be scheduled turns Failed 15 s after its creation).
 //
 // When the object does not exist at the start, Gone() holds at once; with
 // Exists() among conds (or within one of them, by AnyOf or AllOf) Wait
@@ -70,14 +74,44 @@ func (o *Object) Wait(ctx context.Context, conds ...Condition) (_ *Object, err e
 	return o.waitOn(ctx, src, conds)
 }
 
+// waitClock is the time a wait reads: the evaluation's now, and a timer
+// for a verdict that changes with the clock. Tests give their own.
+type waitClock struct {
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+}
+
 // waitOn runs a wait over src, which it stops before returning.
 func (o *Object) waitOn(ctx context.Context, src eventSource, conds []Condition) (*Object, error) {
+	return o.waitOnClock(ctx, src, conds, waitClock{now: time.Now, after: time.After})
+}
+
+// waitOnClock is waitOn with the clock given. Besides on every event, it
+// evaluates the conditions again when the last evaluation said its
+// verdict may change with the clock (verdict.recheckAt).
+func (o *Object) waitOnClock(ctx context.Context, src eventSource, conds []Condition, clock waitClock) (*Object, error) {
 	defer src.Stop()
-	w := &waiter{conds: conds, uid: o.UID(), subject: o}
+	w := &waiter{conds: conds, uid: o.UID(), subject: o, now: clock.now}
 	defer w.refresh(o)
 	events := src.Events()
+	var armed time.Time          // the recheck the timer is set for
+	var recheck <-chan time.Time // nil while none is due
 	for {
+		if !w.recheckAt.Equal(armed) {
+			armed, recheck = w.recheckAt, nil
+			if !armed.IsZero() {
+				recheck = clock.after(max(armed.Sub(clock.now()), 0))
+			}
+		}
 		select {
+		case <-recheck:
+			armed, recheck = time.Time{}, nil
+			if w.listing {
+				continue // Synced evaluates the relisted state
+			}
+			if done, err := w.evaluate(); done || err != nil {
+				return o, err
+			}
 		case <-ctx.Done():
 			return o, w.unmetError(ctx.Err())
 		case ev, ok := <-events:
@@ -110,6 +144,8 @@ type waiter struct {
 	cur       *Object   // the object as last observed; nil when absent
 	last      *Object   // the last object observed, even if since deleted
 	verdicts  []verdict // of the last evaluation, one per condition
+	now       func() time.Time
+	recheckAt time.Time // of the last evaluation: the earliest verdict.recheckAt
 }
 
 // observe takes one event in and reports whether the wait is over.
@@ -154,12 +190,14 @@ func (w *waiter) see(obj *Object) {
 func (w *waiter) evaluate() (bool, error) {
 	first := w.evaluated == 0
 	w.evaluated++
-	s := observed{obj: w.cur, uid: w.uid}
+	s := observed{obj: w.cur, uid: w.uid, now: w.now()}
 	w.verdicts = make([]verdict, len(w.conds))
+	w.recheckAt = time.Time{}
 	allMet := true
 	for i, c := range w.conds {
 		v := c.evaluate(s, evalMode{})
 		w.verdicts[i] = v
+		w.recheckAt = condition.EarliestRecheck(w.recheckAt, v.recheckAt)
 		if v.err != nil {
 			return false, fmt.Errorf("%s: %w", c, v.err)
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrFailed is wrapped by the verdict error of a condition that says
@@ -24,6 +25,18 @@ type Verdict struct {
 	// that cannot be evaluated on this state (a JSONPath matching several
 	// values, a status.conditions that is not a list).
 	Err error
+	// RecheckAt is when the verdict may change although the object does
+	// not (a readiness rule that depends on the clock); zero if never.
+	RecheckAt time.Time
+}
+
+// EarliestRecheck returns the earlier of two recheck times, zero meaning
+// none.
+func EarliestRecheck(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // Mode is what wrappers such as IgnoreObservedGeneration change about how
@@ -55,10 +68,12 @@ func combine(vs []Verdict, holds func(met, n int) bool) Verdict {
 	met := 0
 	var seen []string
 	var firstErr error
+	var recheckAt time.Time
 	for _, v := range vs {
 		if v.Met {
 			met++
 		}
+		recheckAt = EarliestRecheck(recheckAt, v.RecheckAt)
 		if v.Err != nil && firstErr == nil {
 			firstErr = v.Err
 		}
@@ -66,7 +81,7 @@ func combine(vs []Verdict, holds func(met, n int) bool) Verdict {
 			seen = append(seen, v.Seen) // not "the object does not exist" thrice
 		}
 	}
-	out := Verdict{Met: holds(met, len(vs)), Seen: strings.Join(seen, "; ")}
+	out := Verdict{Met: holds(met, len(vs)), Seen: strings.Join(seen, "; "), RecheckAt: recheckAt}
 	if !out.Met {
 		out.Err = firstErr
 	}
@@ -83,7 +98,7 @@ func FailWhen(desc string, v Verdict) Verdict {
 	if v.Met {
 		return Verdict{Seen: v.Seen, Err: fmt.Errorf("%w: %s holds: %s", ErrFailed, desc, v.Seen)}
 	}
-	return Verdict{Met: true, Seen: v.Seen}
+	return Verdict{Met: true, Seen: v.Seen, RecheckAt: v.RecheckAt}
 }
 
 // Show formats a JSON value for a description: strings quoted, null as
