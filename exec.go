@@ -108,7 +108,7 @@ func (o *Object) Exec(ctx context.Context, command []string, opts ...ExecOption)
 	if so.tty {
 		streams.Stderr = nil
 	}
-	if err := t.c.throttle(ctx, "POST", *u); err != nil {
+	if err := t.c.wire.Throttle(ctx, "POST", *u); err != nil {
 		return nil, err
 	}
 	err = t.c.execute(ctx, u, streams)

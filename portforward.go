@@ -118,7 +118,7 @@ func (o *Object) PortForward(ctx context.Context, ports []string, opts ...PortFo
 	if len(addresses) == 0 {
 		addresses = []string{"localhost"}
 	}
-	if err := t.c.throttle(ctx, "POST", *u); err != nil {
+	if err := t.c.wire.Throttle(ctx, "POST", *u); err != nil {
 		return nil, err
 	}
 	fctx, cancel := context.WithCancel(ctx)
