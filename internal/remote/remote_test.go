@@ -37,9 +37,7 @@ func refusingServer(t *testing.T) (*rest.Config, *url.URL, func() []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A Timeout of 1ns would end every attempt: the upgraded connections
-	// must leave it out.
-	return &rest.Config{Host: srv.URL, Timeout: 1}, u, func() []string {
+	return &rest.Config{Host: srv.URL}, u, func() []string {
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]string(nil), seen...)
