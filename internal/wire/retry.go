@@ -26,7 +26,7 @@ const MaxRetries = 10
 // attempts (stream false) each hold a MaxInFlight slot and read the whole
 // answer; Stream's take no slot and leave the body unread, returned open
 // (and closed here before a retry). A canceled call sends nothing.
-func (w *Wire) retrying(ctx context.Context, req *Request, stream bool) (*Reply, io.ReadCloser, error) {
+func (w *Wire) retrying(ctx context.Context, req *Request, stream bool) (Reply, io.ReadCloser, error) {
 	u := w.URL(req.Path, req.Query)
 	tmpl := *u
 	if req.Template != "" {
@@ -38,13 +38,13 @@ func (w *Wire) retrying(ctx context.Context, req *Request, stream bool) (*Reply,
 	}
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return Reply{}, nil, err
 		}
 		if err := w.Throttle(ctx, req.Method, tmpl); err != nil {
-			return nil, nil, err
+			return Reply{}, nil, err
 		}
 		var (
-			resp *Reply
+			resp Reply
 			body io.ReadCloser
 			err  error
 		)
@@ -53,26 +53,26 @@ func (w *Wire) retrying(ctx context.Context, req *Request, stream bool) (*Reply,
 			resp, body, err = w.send(ctx, hc, req, u)
 		} else {
 			if err := w.acquire(ctx); err != nil {
-				return nil, nil, err
+				return Reply{}, nil, err
 			}
 			resp, err = w.roundTrip(ctx, req, u)
 			<-w.inflight
 		}
-		w.observe(ctx, req.Method, tmpl, start, resp, err, attempt > 0)
-		if wait, ok := retryWait(req, resp, err, attempt); ok {
+		w.observe(ctx, req.Method, tmpl, start, resp.Code, err, attempt > 0)
+		if wait, ok := retryWait(req, &resp, err, attempt); ok {
 			if body != nil {
 				drainClose(body)
 			}
 			if err := cachekit.Sleep(ctx, wait); err != nil {
-				return nil, nil, err
+				return Reply{}, nil, err
 			}
 			continue
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, nil, ctx.Err()
+				return Reply{}, nil, ctx.Err()
 			}
-			return nil, nil, fmt.Errorf("%s %s: %w", req.Method, u.Redacted(), err)
+			return Reply{}, nil, fmt.Errorf("%s %s: %w", req.Method, u.Redacted(), err)
 		}
 		return resp, body, nil
 	}
@@ -104,11 +104,11 @@ func (w *Wire) acquire(ctx context.Context) error {
 
 // observe reports one attempt to client-go's metrics hooks, so that kobj's
 // traffic shows in an operator's rest_client_* metrics.
-func (w *Wire) observe(ctx context.Context, method string, u url.URL, start time.Time, resp *Reply, err error, retry bool) {
+func (w *Wire) observe(ctx context.Context, method string, u url.URL, start time.Time, status int, err error, retry bool) {
 	metrics.RequestLatency.Observe(ctx, method, u, time.Since(start))
 	code := "<error>"
 	if err == nil {
-		code = strconv.Itoa(resp.Code)
+		code = strconv.Itoa(status)
 	}
 	metrics.RequestResult.Increment(ctx, code, method, w.base.Host)
 	if retry {

@@ -55,16 +55,16 @@ func (w *Wire) streamHTTP() *http.Client {
 
 // send makes one attempt and returns the answer's head, with its body
 // unread.
-func (w *Wire) send(ctx context.Context, hc *http.Client, req *Request, u *url.URL) (*Reply, io.ReadCloser, error) {
+func (w *Wire) send(ctx context.Context, hc *http.Client, req *Request, u *url.URL) (Reply, io.ReadCloser, error) {
 	hr, err := w.httpRequest(ctx, req, u, "application/json, */*")
 	if err != nil {
-		return nil, nil, err
+		return Reply{}, nil, err
 	}
 	hresp, err := hc.Do(hr)
 	if err != nil {
-		return nil, nil, err
+		return Reply{}, nil, err
 	}
-	return &Reply{Code: hresp.StatusCode, Header: hresp.Header}, hresp.Body, nil
+	return Reply{Code: hresp.StatusCode, Header: hresp.Header}, hresp.Body, nil
 }
 
 // streamBody is an open response body that reports the end of its

@@ -100,19 +100,19 @@ func (w *Wire) URL(path string, query url.Values) *url.URL {
 
 // Do sends req and reads the whole answer. A status outside 2xx is an
 // *apierrors.StatusError (the server's own Status when it sent one),
-// returned with the Reply; a request that got no answer fails with an
-// error naming its method and URL, or with ctx's error when ctx ended. An
-// in-flight slot is held only while a request is on the wire, not while
-// waiting to retry it.
-func (w *Wire) Do(ctx context.Context, req *Request) (*Reply, error) {
-	resp, _, err := w.retrying(ctx, req, false)
+// returned with the Reply; answered says whether there is a Reply. A
+// request that got no answer fails with an error naming its method and
+// URL, or with ctx's error when ctx ended. An in-flight slot is held only
+// while a request is on the wire, not while waiting to retry it.
+func (w *Wire) Do(ctx context.Context, req *Request) (r Reply, answered bool, err error) {
+	r, _, err = w.retrying(ctx, req, false)
 	if err != nil {
-		return nil, err
+		return Reply{}, false, err
 	}
-	if resp.Code < 200 || resp.Code > 299 {
-		return resp, responseError(req, resp.Code, resp.Body)
+	if r.Code < 200 || r.Code > 299 {
+		return r, true, responseError(req, r.Code, r.Body)
 	}
-	return resp, nil
+	return r, true, nil
 }
 
 // httpRequest is req as an HTTP request to u, accepting req.Accept, else
@@ -142,22 +142,22 @@ func (w *Wire) httpRequest(ctx context.Context, req *Request, u *url.URL, accept
 }
 
 // roundTrip makes one attempt and reads the whole answer.
-func (w *Wire) roundTrip(ctx context.Context, req *Request, u *url.URL) (*Reply, error) {
+func (w *Wire) roundTrip(ctx context.Context, req *Request, u *url.URL) (Reply, error) {
 	hr, err := w.httpRequest(ctx, req, u, "application/json")
 	if err != nil {
-		return nil, err
+		return Reply{}, err
 	}
 	hresp, err := w.http.Do(hr)
 	if err != nil {
-		return nil, err
+		return Reply{}, err
 	}
 	defer hresp.Body.Close()
 	data, err := io.ReadAll(hresp.Body)
 	if err != nil {
-		return nil, fmt.Errorf("reading the response: %w", err)
+		return Reply{}, fmt.Errorf("reading the response: %w", err)
 	}
 	w.warn(ctx, hresp.Header)
-	return &Reply{Code: hresp.StatusCode, Header: hresp.Header, Body: data}, nil
+	return Reply{Code: hresp.StatusCode, Header: hresp.Header, Body: data}, nil
 }
 
 // warn hands the Warning headers of h to the warning handler.
