@@ -18,6 +18,7 @@ import (
 
 	"github.com/kobj-dev/kobj/internal/cachekit"
 	"github.com/kobj-dev/kobj/internal/discoveryindex"
+	"github.com/kobj-dev/kobj/internal/wire"
 )
 
 // Client is a connection to one cluster: its HTTP transport, its default
@@ -31,8 +32,7 @@ type Client struct {
 	namespace string
 	manager   string                  // Apply's field manager when a call names none
 	limiter   flowcontrol.RateLimiter // nil: no client-side rate limiting
-	warnings  rest.WarningHandlerWithContext
-	inflight  chan struct{} // one slot per request in flight
+	wire      *wire.Wire              // the request path, over http
 	disc      *discoveryCache
 	ops       *opsIndex
 }
@@ -171,11 +171,11 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 	case cfg.QPS > 0:
 		c.limiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, max(cfg.Burst, 1))
 	}
-	c.warnings = warningHandler(cfg)
 	if o.maxInFlight <= 0 {
 		o.maxInFlight = DefaultMaxInFlight
 	}
-	c.inflight = make(chan struct{}, o.maxInFlight)
+	c.wire = wire.New(wire.Config{Base: base, HTTP: hc, UserAgent: c.userAgent, Limiter: c.limiter,
+		Warnings: warningHandler(cfg), MaxInFlight: o.maxInFlight})
 	root := ""
 	if o.cacheDir != nil {
 		if *o.cacheDir != "" {

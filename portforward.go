@@ -1,22 +1,14 @@
 package kobj
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"strconv"
-	"strings"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
-
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/portforward"
-	"k8s.io/client-go/transport/spdy"
+
+	"github.com/kobj-dev/kobj/internal/remote"
 )
 
 // ForwardedPort is one forwarded port: Local on this machine, Remote in
@@ -30,14 +22,8 @@ type ForwardedPort struct {
 // the loss of its connection to the server; Done is closed then, and Err
 // says why. It is safe for concurrent use.
 type PortForward struct {
-	ports  []ForwardedPort
-	ready  chan struct{}
-	done   chan struct{}
-	cancel context.CancelFunc
-
-	mu     sync.Mutex
-	err    error
-	closed bool
+	f     *remote.Forward
+	ports []ForwardedPort
 }
 
 // ErrLostConnection is wrapped by [PortForward.Err] when the connection to
@@ -76,7 +62,7 @@ func (o *Object) PortForward(ctx context.Context, ports []string, opts ...PortFo
 	if len(ports) == 0 {
 		return nil, errors.New("no ports")
 	}
-	if err := checkPortSpecs(ports); err != nil {
+	if err := remote.CheckPortSpecs(ports); err != nil {
 		return nil, err
 	}
 	t, err := o.streamTarget(ctx, so, "portforward", "PortForward forwards ports of a Pod")
@@ -90,101 +76,16 @@ func (o *Object) PortForward(ctx context.Context, ports []string, opts ...PortFo
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err // an ended call dials nothing
-	}
-	cfg := t.c.upgradeConfig()
-	transport, upgrader, err := spdy.RoundTripperFor(cfg)
+	throttle := func(ctx context.Context) error { return t.c.wire.Throttle(ctx, "POST", *u) }
+	f, err := remote.StartForward(ctx, t.c.cfg, u, so.addresses, ports, throttle)
 	if err != nil {
 		return nil, err
 	}
-	plain := spdy.NewDialer(upgrader, &http.Client{Transport: transport}, "POST", u)
-	tunnel, err := portforward.NewSPDYOverWebsocketDialer(u, cfg)
-	if err != nil {
-		return nil, err
-	}
-	var refusedMu sync.Mutex
-	var refused *apierrors.StatusError
-	dialer := portforward.NewFallbackDialer(tunnel, plain, func(err error) bool {
-		if !isUpgradeFailure(err) {
-			return false
-		}
-		refusedMu.Lock()
-		refused = upgradeRefusal(err)
-		refusedMu.Unlock()
-		return true
-	})
-	addresses := so.addresses
-	if len(addresses) == 0 {
-		addresses = []string{"localhost"}
-	}
-	if err := t.c.throttle(ctx, "POST", *u); err != nil {
-		return nil, err
-	}
-	fctx, cancel := context.WithCancel(ctx)
-	p := &PortForward{ready: make(chan struct{}), done: make(chan struct{}), cancel: cancel}
-	var listenErrs lockedBuffer
-	fw, err := portforward.NewOnAddressesWithContext(fctx, dialer, addresses, ports, p.ready, io.Discard, &listenErrs)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	go func() {
-		err := fw.ForwardPorts()
-		if err != nil && strings.Contains(err.Error(), "error upgrading connection") {
-			refusedMu.Lock()
-			if refused != nil {
-				err = refused
-			}
-			refusedMu.Unlock()
-		}
-		p.finish(ctx, err)
-	}()
-	select {
-	case <-p.ready:
-	case <-p.done:
-		return nil, p.Err()
-	case <-ctx.Done():
-		// client-go dials without a context: the dial in progress ends
-		// when the server answers, and the forward with it.
-		p.mu.Lock()
-		p.closed = true
-		p.mu.Unlock()
-		cancel()
-		return nil, ctx.Err()
-	}
-	if msg := listenErrs.String(); msg != "" {
-		p.Close()
-		return nil, errors.New(strings.TrimSpace(msg))
-	}
-	forwarded, err := fw.GetPorts()
-	if err != nil {
-		p.Close()
-		return nil, err
-	}
-	for _, f := range forwarded {
-		p.ports = append(p.ports, ForwardedPort{Local: f.Local, Remote: f.Remote})
+	p := &PortForward{f: f}
+	for _, fp := range f.Ports() {
+		p.ports = append(p.ports, ForwardedPort{Local: fp.Local, Remote: fp.Remote})
 	}
 	return p, nil
-}
-
-// finish records why the forward ended and closes Done.
-func (p *PortForward) finish(ctx context.Context, err error) {
-	p.mu.Lock()
-	switch {
-	case p.closed:
-		err = nil
-	case err == nil && ctx.Err() != nil:
-		err = ctx.Err()
-	case err == nil:
-		err = ErrLostConnection
-	case errors.Is(err, portforward.ErrLostConnectionToPod):
-		err = fmt.Errorf("port-forward: %w", err)
-	}
-	p.err = err
-	p.mu.Unlock()
-	p.cancel()
-	close(p.done)
 }
 
 // Ports returns the forwarded ports, with the local ports bound (a ":80"
@@ -195,36 +96,21 @@ func (p *PortForward) Ports() []ForwardedPort {
 
 // Ready returns a channel closed once the local ports listen; it is
 // closed already when PortForward has returned.
-func (p *PortForward) Ready() <-chan struct{} { return p.ready }
+func (p *PortForward) Ready() <-chan struct{} { return p.f.Ready() }
 
 // Done returns a channel closed when the forward has ended and its
 // listeners are closed.
-func (p *PortForward) Done() <-chan struct{} { return p.done }
+func (p *PortForward) Done() <-chan struct{} { return p.f.Done() }
 
 // Err returns why the forward ended: nil while it runs and after Close;
 // the context's error when its context ended; an error wrapping
 // ErrLostConnection when the connection to the server was lost.
-func (p *PortForward) Err() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.err
-}
+func (p *PortForward) Err() error { return p.f.Err() }
 
 // Close stops the forward, closes its listeners and waits until it has
 // ended. It returns the error that had ended it before, if any, and is
 // safe to call more than once.
-func (p *PortForward) Close() error {
-	p.mu.Lock()
-	select {
-	case <-p.done:
-	default:
-		p.closed = true
-	}
-	p.mu.Unlock()
-	p.cancel()
-	<-p.done
-	return p.Err()
-}
+func (p *PortForward) Close() error { return p.f.Close() }
 
 // ListenAddress makes PortForward listen on an address of this machine
 // (an IP address, or "localhost" for 127.0.0.1 and ::1) instead of
@@ -237,46 +123,4 @@ func (a ListenAddress) applyToPortForward(so *streamOptions) {
 		return
 	}
 	so.addresses = append(so.addresses, string(a))
-}
-
-// checkPortSpecs checks the port specs as client-go's portforward parses
-// them ("local:remote", "port", ":remote"), before any request, naming
-// the spec at fault: client-go's own error names only a part of it.
-func checkPortSpecs(ports []string) error {
-	for _, spec := range ports {
-		local, remote, pair := strings.Cut(spec, ":")
-		if !pair {
-			remote = local
-		} else if local == "" {
-			local = "0"
-		}
-		if strings.Contains(remote, ":") {
-			return fmt.Errorf("port %q: want local:remote, port or :remote", spec)
-		}
-		if _, err := strconv.ParseUint(local, 10, 16); err != nil {
-			return fmt.Errorf("port %q: local port %q is not a number from 0 to 65535", spec, local)
-		}
-		if n, err := strconv.ParseUint(remote, 10, 16); err != nil || n == 0 {
-			return fmt.Errorf("port %q: remote port %q is not a number from 1 to 65535", spec, remote)
-		}
-	}
-	return nil
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent use.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

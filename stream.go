@@ -2,10 +2,8 @@ package kobj
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
-	"net/url"
 )
 
 // The streaming path. A streaming request (a followed log, a proxy, a raw
@@ -28,77 +26,14 @@ type StreamResponse struct {
 	Body   io.ReadCloser
 }
 
-// maxErrorBody bounds what is read of an error answer on the streaming
-// path: a Status is small; a misbehaving proxy's page is not worth more.
-const maxErrorBody = 1 << 20
-
-// streamHTTP is the client's http.Client without its Timeout: the same
-// transport and connections.
-func (c *Client) streamHTTP() *http.Client {
-	hc := *c.http
-	hc.Timeout = 0
-	return &hc
-}
-
-// stream sends req on the streaming path and returns the open body. A
-// status outside 2xx is read (bounded), closed and returned as an
-// *apierrors.StatusError, as do returns it. Retries follow do: a
-// Retry-After answer, or a connection lost before any answer on a GET.
+// stream sends req on the streaming path (internal/wire's Stream) and
+// returns the open body. A status outside 2xx is an *apierrors.StatusError,
+// as do returns it. Retries follow do: a Retry-After answer, or a
+// connection lost before any answer on a GET.
 func (c *Client) stream(ctx context.Context, req *request) (*StreamResponse, error) {
-	hc := c.streamHTTP()
-	head, body, err := c.retrying(ctx, req, false, func(u *url.URL) (*Response, io.ReadCloser, error) {
-		hresp, err := c.send(ctx, hc, req, u)
-		if err != nil {
-			return nil, nil, err
-		}
-		return &Response{Code: hresp.StatusCode, Header: hresp.Header}, hresp.Body, nil
-	})
+	r, err := c.wire.Stream(ctx, req.wire())
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warnings(head.Header) {
-		c.warnings.HandleWarningHeaderWithContext(ctx, w.Code, w.Agent, w.Text)
-	}
-	if head.Code < 200 || head.Code > 299 {
-		head.Body, err = io.ReadAll(io.LimitReader(body, maxErrorBody))
-		body.Close()
-		if err != nil && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, responseError(req, head)
-	}
-	return &StreamResponse{Code: head.Code, Header: head.Header, Body: &streamBody{ctx: ctx, body: body}}, nil
+	return &StreamResponse{Code: r.Code, Header: r.Header, Body: r.Body}, nil
 }
-
-// send makes one attempt and returns the response with its body unread.
-func (c *Client) send(ctx context.Context, hc *http.Client, req *request, u *url.URL) (*http.Response, error) {
-	hr, err := c.httpRequest(ctx, req, u, "application/json, */*")
-	if err != nil {
-		return nil, err
-	}
-	return hc.Do(hr)
-}
-
-// drainClose reads a little of a body before closing it, so that its
-// connection may be reused.
-func drainClose(body io.ReadCloser) {
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
-	body.Close()
-}
-
-// streamBody is an open response body that reports the end of its
-// context as the context's own error rather than the transport's.
-type streamBody struct {
-	ctx  context.Context
-	body io.ReadCloser
-}
-
-func (b *streamBody) Read(p []byte) (int, error) {
-	n, err := b.body.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) && b.ctx.Err() != nil {
-		return n, b.ctx.Err()
-	}
-	return n, err
-}
-
-func (b *streamBody) Close() error { return b.body.Close() }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kobj-dev/kobj/internal/jsonvalue"
+	"github.com/kobj-dev/kobj/internal/typedwalk"
 )
 
 // EditAs edits o through its typed view: it runs fn on o as a *T (as As
@@ -59,7 +60,7 @@ func EditAs[T any](ctx context.Context, o *Object, fn func(*T) error, opts ...Ed
 // typedEdit fills v from m, runs fn, and returns the merge patch from v's
 // unstructured image before fn to its image after. m is not changed.
 func typedEdit(m map[string]any, v any, fn func() error) (map[string]any, error) {
-	if err := checkKind(m, v); err != nil {
+	if err := typedwalk.CheckKind(m, v); err != nil {
 		return nil, err
 	}
 	if err := mapInto(m, v, intoOptions{}); err != nil {

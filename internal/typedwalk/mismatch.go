@@ -1,4 +1,4 @@
-package kobj
+package typedwalk
 
 import (
 	"encoding/json"
@@ -10,19 +10,26 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// The unstructured converter says what did not fit ("unrecognized type:
-// int32") but not where. mismatchPath finds where, by converting the
-// object's parts one by one into the types of the fields they fill.
+// MaxDepth bounds the walkers' descent, which a cyclic value would
+// otherwise make endless.
+const MaxDepth = 100
 
 var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
-// mismatchPath returns the path of the deepest part of v that does not
-// convert into type t, or at when v itself is the part (or no part fails).
+// MismatchPath returns the path of the deepest part of the content v that
+// does not convert into type t, by converting v's parts one by one into
+// the types of the fields they fill; "$" when v itself is the part (or no
+// part fails). A type with a JSON form of its own (metav1.Time) is one
+// part.
+func MismatchPath(v any, t reflect.Type) string {
+	return mismatchPath(v, t, "", 0)
+}
+
 func mismatchPath(v any, t reflect.Type, at string, depth int) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if depth > maxTypedDepth || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+	if depth > MaxDepth || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
 		return orRoot(at)
 	}
 	switch t.Kind() {
@@ -63,7 +70,7 @@ func mismatchPath(v any, t reflect.Type, at string, depth int) string {
 // fieldType returns the type of t's field that the JSON name fills,
 // looking into inlined fields too.
 func fieldType(t reflect.Type, name string, depth int) (reflect.Type, bool) {
-	if depth > maxTypedDepth {
+	if depth > MaxDepth {
 		return nil, false
 	}
 	for i := range t.NumField() {
@@ -93,4 +100,18 @@ func fieldType(t reflect.Type, name string, depth int) (reflect.Type, bool) {
 func convertsTo(v any, t reflect.Type) error {
 	holder := reflect.StructOf([]reflect.StructField{{Name: "V", Type: t, Tag: `json:"v"`}})
 	return runtime.DefaultUnstructuredConverter.FromUnstructured(map[string]any{"v": v}, reflect.New(holder).Interface())
+}
+
+func joinField(at, name string) string {
+	if at == "" {
+		return name
+	}
+	return at + "." + name
+}
+
+func orRoot(at string) string {
+	if at == "" {
+		return "$"
+	}
+	return at
 }
