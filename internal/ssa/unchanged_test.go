@@ -1,4 +1,4 @@
-package kobj
+package ssa
 
 import (
 	"testing"
@@ -160,8 +160,8 @@ func TestAppliesNothing(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(body, live)
 			}
-			if got := appliesNothing(body, live, tt.manager); got != tt.want {
-				t.Errorf("appliesNothing = %v, want %v", got, tt.want)
+			if got := AppliesNothing(body, live, tt.manager); got != tt.want {
+				t.Errorf("AppliesNothing = %v, want %v", got, tt.want)
 			}
 		})
 	}
