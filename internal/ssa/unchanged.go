@@ -18,19 +18,18 @@ import (
 // AppliesNothing reports whether applying body (as Body builds it: the
 // object's identity, apiVersion and kind, and the fields the apply sets)
 // as field manager manager to live (the object as the server holds it,
-// metadata.managedFields included) would leave live as it is. False for
-// an object being deleted, and whenever it cannot be told.
+// metadata.managedFields included) would leave live as it is. A body that
+// sets nothing beyond the object's identity, applied by a manager that
+// owns no field of live (an object created by such an apply holds no
+// managedFields entry for it), is the same empty set of fields: true.
+// False for an object being deleted, and whenever it cannot be told.
 func AppliesNothing(body, live map[string]any, manager string) bool {
 	md, _ := live["metadata"].(map[string]any)
-	if md == nil || md["deletionTimestamp"] != nil || !appliedOnlyAs(md, manager, body["apiVersion"]) {
+	if md == nil || md["deletionTimestamp"] != nil {
 		return false
 	}
 	owned, keys, err := managedEntries(live, manager, "")
-	if err != nil || owned == nil {
-		return false
-	}
-	got, ok := project(live, owned)
-	if !ok {
+	if err != nil {
 		return false
 	}
 	want := jsonvalue.Copy(body).(map[string]any)
@@ -43,6 +42,20 @@ func AppliesNothing(body, live map[string]any, manager string) bool {
 		if len(wmd) == 0 {
 			delete(want, "metadata")
 		}
+	}
+	if owned.empty() {
+		// No field owned and none applied: the same empty set, whatever
+		// the version. The server would write for it all the same (it
+		// records an object without managedFields as owned by
+		// "before-first-apply"), a write that applies nothing.
+		return len(want) == 0
+	}
+	if !appliedOnlyAs(md, manager, body["apiVersion"]) {
+		return false
+	}
+	got, ok := project(live, owned)
+	if !ok {
+		return false
 	}
 	return sameApplied(want, got, "", keys)
 }
