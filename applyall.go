@@ -125,6 +125,8 @@ type setOptions struct {
 // ApplyAll never returns a nil ChangeSet.
 func (c *Client) ApplyAll(ctx context.Context, objs []*Object, opts ...ApplyAllOption) (_ *ChangeSet, err error) {
 	defer wrapCall(&err, "ApplyAll")
+	// An object's read and its apply draw the same warnings: say each once.
+	ctx = withWarningsOnce(ctx)
 	cs := &ChangeSet{}
 	so := &setOptions{tooling: DefaultApplySetTooling()}
 	for _, o := range opts {

@@ -235,9 +235,7 @@ func (c *Client) roundTrip(ctx context.Context, req *request, u *url.URL) (*Resp
 	if err != nil {
 		return nil, fmt.Errorf("reading the response: %w", err)
 	}
-	for _, w := range warnings(hresp.Header) {
-		c.warnings.HandleWarningHeaderWithContext(ctx, w.Code, w.Agent, w.Text)
-	}
+	c.warn(ctx, hresp.Header)
 	return &Response{Code: hresp.StatusCode, Header: hresp.Header, Body: data}, nil
 }
 

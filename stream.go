@@ -58,9 +58,7 @@ func (c *Client) stream(ctx context.Context, req *request) (*StreamResponse, err
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range warnings(head.Header) {
-		c.warnings.HandleWarningHeaderWithContext(ctx, w.Code, w.Agent, w.Text)
-	}
+	c.warn(ctx, head.Header)
 	if head.Code < 200 || head.Code > 299 {
 		head.Body, err = io.ReadAll(io.LimitReader(body, maxErrorBody))
 		body.Close()
