@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/kobj-dev/kobj/internal/ssa"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -79,7 +80,7 @@ func (o *Object) apply(ctx context.Context, opts []ApplyOption, status bool) (*O
 	if err != nil {
 		return o, err
 	}
-	body, err := applyBody(o.u.Object, served, manager, status, t.name, t.namespace)
+	body, err := ssa.Body(o.u.Object, served, manager, status, t.name, t.namespace)
 	if err != nil {
 		return o, err
 	}

@@ -92,14 +92,15 @@ type setOptions struct {
 // server writes nothing for an apply that changes nothing), another one
 // Configured. The apply's answer alone cannot tell a no-op from a change,
 // and a dry-run apply to compare with would cost a request per object too,
-// plus a comparison that server defaults make unreliable. The read is a
-// GET per object, or, for 4 or more objects of one kind in one namespace
-// within a stage, one LIST of that kind's metadata in the namespace
-// (measured on envtest, re-applying 200 unchanged ConfigMaps of one
-// namespace: 201 requests and 0.23-0.32s, about what the 200 applies take
-// alone; with a GET each it was 400 requests and 0.44-0.55s). An object
-// changed by someone else between the read and the
-// apply is reported Configured. A dry run cannot tell by the
+// plus a comparison that server defaults make unreliable. What is read
+// is bounded by the set, not by what the namespace holds: a GET per
+// object; or, for 4 or more objects of one kind in one namespace within a
+// stage, one page of that kind's metadata there (at most the group's size
+// plus 20 entries) to learn which exist, then those that exist read whole
+// with one LIST that leaves out by name the other objects the page
+// showed, or with a GET each when the page showed more than 20 others or
+// could not hold them all. An object changed by someone else between the
+// read and the apply is reported Configured. A dry run cannot tell by the
 // resourceVersion, which nothing persisted advances: it reads each
 // object whole and compares it with the dry run's answer, but for
 // managedFields, resourceVersion and generation. A dry run cannot apply
@@ -124,6 +125,8 @@ type setOptions struct {
 // ApplyAll never returns a nil ChangeSet.
 func (c *Client) ApplyAll(ctx context.Context, objs []*Object, opts ...ApplyAllOption) (_ *ChangeSet, err error) {
 	defer wrapCall(&err, "ApplyAll")
+	// An object's read and its apply draw the same warnings: say each once.
+	ctx = withWarningsOnce(ctx)
 	cs := &ChangeSet{}
 	so := &setOptions{tooling: DefaultApplySetTooling()}
 	for _, o := range opts {

@@ -1,20 +1,11 @@
 package kobj
 
-import (
-	"slices"
-	"strings"
-
-	"github.com/kobj-dev/kobj/internal/jsonvalue"
-)
+import "github.com/kobj-dev/kobj/internal/ssa"
 
 // An unchanged set applied again sends no write. ApplyAll reads each object
-// as the server holds it before applying, and an apply whose field manager
-// already owns, by Apply, exactly the fields it sets, holding exactly the
-// values it sets, changes nothing on the server: not the object, not its
-// managedFields. Such an apply is not sent. Whenever that cannot be told
-// for sure (the manager applied another apiVersion, owns more or fewer
-// fields, the server normalised a value, a list is in another order), the
-// apply is sent and the server decides, as it would without this check.
+// as the server holds it before applying, and an apply that would change
+// nothing on the server (internal/ssa's AppliesNothing says when that is
+// sure) is not sent.
 
 // appliesNothingTo reports whether applying o with opts, as ApplyAll
 // would, to live (member m as the server holds it) would change nothing.
@@ -31,105 +22,6 @@ func (c *Client) appliesNothingTo(o *Object, live map[string]any, m setMember, o
 	if err != nil {
 		return false
 	}
-	body, err := applyBody(o.u.Object, served, manager, false, m.name, m.namespace)
-	return err == nil && appliesNothing(body, live, manager)
-}
-
-// appliesNothing reports whether applying body, as manager, to live (the
-// object as the server holds it, managedFields included) would leave live
-// as it is.
-func appliesNothing(body, live map[string]any, manager string) bool {
-	md, _ := live["metadata"].(map[string]any)
-	if md == nil || md["deletionTimestamp"] != nil || !appliedOnlyAs(md, manager, body["apiVersion"]) {
-		return false
-	}
-	owned, keys, err := managedEntries(live, manager, "")
-	if err != nil || owned == nil {
-		return false
-	}
-	got, ok := project(live, owned)
-	if !ok {
-		return false
-	}
-	want := jsonvalue.Copy(body).(map[string]any)
-	delete(want, "apiVersion")
-	delete(want, "kind")
-	if wmd, ok := want["metadata"].(map[string]any); ok {
-		// The object's identity: never in managedFields.
-		delete(wmd, "name")
-		delete(wmd, "namespace")
-		if len(wmd) == 0 {
-			delete(want, "metadata")
-		}
-	}
-	return sameApplied(want, got, "", keys)
-}
-
-// appliedOnlyAs reports whether manager has applied the main resource, and
-// only as apiVersion: field names can differ between versions.
-func appliedOnlyAs(md map[string]any, manager string, apiVersion any) bool {
-	entries, _ := md["managedFields"].([]any)
-	found := false
-	for _, e := range entries {
-		m, _ := e.(map[string]any)
-		if m["manager"] != manager || m["operation"] != "Apply" || m["subresource"] != nil && m["subresource"] != "" {
-			continue
-		}
-		if m["apiVersion"] != apiVersion {
-			return false
-		}
-		found = true
-	}
-	return found
-}
-
-// sameApplied reports whether got, the part of the served object that the
-// manager owns, is want, the part it applies. An element of a keyed list
-// that the server named by a key field the manifest left to its default
-// (a port's protocol, TCP) carries that key field in got only; nothing
-// else may differ.
-func sameApplied(want, got any, path string, keys map[string][]string) bool {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, wv := range w {
-			gv, ok := g[k]
-			if !ok || !sameApplied(wv, gv, joinPath(path, k), keys) {
-				return false
-			}
-		}
-		for k := range g {
-			if _, ok := w[k]; !ok && !isDefaultedKey(path, k, g[k], keys) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return false
-		}
-		for i := range w {
-			if !sameApplied(w[i], g[i], path+"[]", keys) {
-				return false
-			}
-		}
-		return true
-	}
-	return jsonvalue.Equal(want, got)
-}
-
-// isDefaultedKey reports whether field, holding value, is a key of the
-// list elements at path that the server gave its default when a manifest
-// left it out. The one such key of Kubernetes' keyed lists is a port's
-// protocol, TCP. Without a schema nothing else can be known: a key field
-// left out with another value (protocol UDP applied before, or a
-// container's name, which has no default) means the apply would name
-// another element, so it is sent.
-func isDefaultedKey(path, field string, value any, keys map[string][]string) bool {
-	list, isElem := strings.CutSuffix(path, "[]")
-	return isElem && field == "protocol" && jsonvalue.Equal(value, "TCP") && slices.Contains(keys[list], field)
+	body, err := ssa.Body(o.u.Object, served, manager, false, m.name, m.namespace)
+	return err == nil && ssa.AppliesNothing(body, live, manager)
 }

@@ -175,7 +175,7 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 		o.maxInFlight = DefaultMaxInFlight
 	}
 	c.wire = wire.New(wire.Config{Base: base, HTTP: hc, UserAgent: c.userAgent, Limiter: c.limiter,
-		Warnings: warningHandler(cfg), MaxInFlight: o.maxInFlight})
+		Warnings: onceWithinACall{warningHandler(cfg)}, MaxInFlight: o.maxInFlight})
 	root := ""
 	if o.cacheDir != nil {
 		if *o.cacheDir != "" {

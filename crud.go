@@ -17,6 +17,7 @@ import (
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"github.com/kobj-dev/kobj/internal/cachekit"
+	"github.com/kobj-dev/kobj/internal/pager"
 )
 
 // answer applies the server's answer to a write: o adopts it, except after
@@ -179,22 +180,10 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 		Limit: co.limit, ResourceVersion: co.resourceVersion}
 	apiVersion, itemKind := t.info.APIVersion(), t.info.Kind
 	var items []*Object
-	var last listPage
-	for {
-		req, err := t.request("GET", false, &lo)
-		if err != nil {
-			return err
-		}
-		req.idempotent = true
-		resp, err := t.c.do(ctx, req)
-		if err != nil {
-			return err
-		}
-		last = listPage{}
-		if err := utiljson.Unmarshal(resp.Body, &last); err != nil {
-			return fmt.Errorf("decoding a list page: %w", err)
-		}
-		for i, raw := range last.Items {
+	var last metav1.ListMeta
+	err = t.eachPage(ctx, lo, "", func(page pager.Page) error {
+		last = page.Metadata
+		for i, raw := range page.Items {
 			// Each item keeps the server's JSON of itself, so that an Update
 			// through Items() sends only its changes, removals included.
 			var m map[string]any
@@ -209,14 +198,13 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 			}
 			items = append(items, fromServer(m, raw, o.client))
 		}
-		if last.Metadata.Continue == "" {
-			break
-		}
-		lo.Continue = last.Metadata.Continue
-		lo.ResourceVersion = "" // the continue token carries it
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	last.Metadata.Continue = ""
-	md, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&last.Metadata)
+	last.Continue = ""
+	md, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&last)
 	if err != nil {
 		return err
 	}
@@ -227,12 +215,6 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 	o.adopt(map[string]any{"apiVersion": o.APIVersion(), "kind": o.Kind(), "metadata": md, "items": maps}, nil)
 	o.setItems(items)
 	return nil
-}
-
-// listPage is one page of a list as the server sends it.
-type listPage struct {
-	Metadata metav1.ListMeta   `json:"metadata"`
-	Items    []json.RawMessage `json:"items"`
 }
 
 // Update sends the changes made to o since it was last read or written as

@@ -1,4 +1,4 @@
-package kobj
+package ssa
 
 import (
 	"testing"
@@ -149,6 +149,29 @@ func TestAppliesNothing(t *testing.T) {
 		{name: "no managedFields", manager: "deployer", want: false, edit: func(_, l map[string]any) {
 			delete(l["metadata"].(map[string]any), "managedFields")
 		}},
+		{name: "a bare manifest, no managedFields", manager: "deployer", want: true, edit: func(b, l map[string]any) {
+			bareManifest(b)
+			delete(l["metadata"].(map[string]any), "managedFields")
+		}},
+		{name: "a bare manifest, a manager owning nothing among others", manager: "someone", want: true, edit: func(b, _ map[string]any) {
+			bareManifest(b)
+		}},
+		{name: "a bare manifest of another version, a manager owning nothing", manager: "someone", want: true, edit: func(b, _ map[string]any) {
+			bareManifest(b)
+			b["apiVersion"] = "apps/v1beta2"
+		}},
+		{name: "a bare manifest, a manager owning fields", manager: "deployer", want: false, edit: func(b, _ map[string]any) {
+			bareManifest(b) // the apply would give them up
+		}},
+		{name: "a bare manifest, being deleted", manager: "someone", want: false, edit: func(b, l map[string]any) {
+			bareManifest(b)
+			l["metadata"].(map[string]any)["deletionTimestamp"] = "2026-12-01T00:00:00Z"
+		}},
+		{name: "a label on an object without managedFields", manager: "deployer", want: false, edit: func(b, l map[string]any) {
+			bareManifest(b)
+			b["metadata"].(map[string]any)["labels"] = map[string]any{"app": "web"}
+			delete(l["metadata"].(map[string]any), "managedFields")
+		}},
 		{name: "a malformed fieldsV1", manager: "deployer", want: false, edit: func(_, l map[string]any) {
 			mf := l["metadata"].(map[string]any)["managedFields"].([]any)[0].(map[string]any)
 			mf["fieldsV1"] = "not an object"
@@ -160,10 +183,26 @@ func TestAppliesNothing(t *testing.T) {
 			if tt.edit != nil {
 				tt.edit(body, live)
 			}
-			if got := appliesNothing(body, live, tt.manager); got != tt.want {
-				t.Errorf("appliesNothing = %v, want %v", got, tt.want)
+			if got := AppliesNothing(body, live, tt.manager); got != tt.want {
+				t.Errorf("AppliesNothing = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// bareManifest leaves body its identity only: apiVersion, kind, name and
+// namespace.
+func bareManifest(body map[string]any) {
+	md := body["metadata"].(map[string]any)
+	for k := range body {
+		if k != "apiVersion" && k != "kind" && k != "metadata" {
+			delete(body, k)
+		}
+	}
+	for k := range md {
+		if k != "name" && k != "namespace" {
+			delete(md, k)
+		}
 	}
 }
 

@@ -1,4 +1,4 @@
-package kobj
+package ssa
 
 import (
 	"fmt"
@@ -9,19 +9,6 @@ import (
 	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 )
-
-// The body of a server-side apply. An object never read from the server is
-// sent as it is, less the fields only the server writes. An object read
-// from the server sends only the fields its manager owns (from the served
-// copy's metadata.managedFields) plus what was changed locally since: were
-// it sent whole, the apply would claim every field of every other manager.
-// No schema is needed: fieldsV1 names the fields, and its k:{...} entries
-// say which lists are keyed and by what.
-
-// serverOnlyMetadata are the metadata fields that the server writes and an
-// apply must not send.
-var serverOnlyMetadata = []string{"managedFields", "resourceVersion", "uid", "creationTimestamp",
-	"generation", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"}
 
 // selection is a set of fields of a JSON value: the whole value (all), or
 // some of its map fields and list elements.
@@ -42,6 +29,7 @@ type elemSelection struct {
 	sel   *selection
 }
 
+// selectAll selects a whole value. Never modified.
 var selectAll = &selection{all: true}
 
 // union returns the fields of a and b; either may be nil.
@@ -63,6 +51,12 @@ func union(a, b *selection) *selection {
 	}
 	u.elems = append(slices.Clone(a.elems), b.elems...)
 	return u
+}
+
+// empty reports whether s selects nothing at all: a manager whose entry
+// holds no field.
+func (s *selection) empty() bool {
+	return s == nil || !s.all && !s.self && len(s.fields) == 0 && len(s.elems) == 0
 }
 
 // parseFieldsV1 reads a managedFields entry's fieldsV1 into a selection,
@@ -300,56 +294,4 @@ func managedEntries(served map[string]any, manager, subresource string) (*select
 		}
 	}
 	return owned, keys, nil
-}
-
-// applyBody is the apply body of current, whose last server copy is served
-// (nil: never served). For the status subresource it holds status only,
-// else everything but status. name and namespace are the call's.
-func applyBody(current, served map[string]any, manager string, status bool, name, namespace string) (map[string]any, error) {
-	var body map[string]any
-	if served == nil {
-		body = jsonvalue.Copy(current).(map[string]any)
-	} else {
-		sub := ""
-		if status {
-			sub = "status"
-		}
-		owned, keys, err := managedEntries(served, manager, sub)
-		if err != nil {
-			return nil, err
-		}
-		sel := union(owned, changed(served, current, "", keys))
-		p, _ := project(current, sel)
-		body, _ = p.(map[string]any)
-		if body == nil {
-			body = map[string]any{}
-		}
-	}
-	md, _ := body["metadata"].(map[string]any)
-	if md == nil {
-		md = map[string]any{}
-	}
-	for _, f := range serverOnlyMetadata {
-		delete(md, f)
-	}
-	md["name"] = name
-	if namespace != "" {
-		md["namespace"] = namespace
-	}
-	body["metadata"] = md
-	body["apiVersion"], body["kind"] = current["apiVersion"], current["kind"]
-	if status {
-		st, ok := body["status"]
-		body = map[string]any{"apiVersion": body["apiVersion"], "kind": body["kind"],
-			"metadata": map[string]any{"name": md["name"]}}
-		if namespace != "" {
-			body["metadata"].(map[string]any)["namespace"] = namespace
-		}
-		if ok {
-			body["status"] = st
-		}
-	} else {
-		delete(body, "status")
-	}
-	return body, nil
 }

@@ -1,7 +1,6 @@
-package kobj
+package ssa
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -37,7 +36,7 @@ const servedDeployment = `{"apiVersion":"apps/v1","kind":"Deployment",
  "spec":{"replicas":2,"paused":false,"template":{"spec":{"containers":[{"name":"app","image":"app:1","ports":[{"containerPort":80}]},{"name":"side","image":"side:1"}]}}},
  "status":{"replicas":2}}`
 
-func TestApplyBody(t *testing.T) {
+func TestBody(t *testing.T) {
 	tests := []struct {
 		name    string
 		served  string // "" when never served
@@ -93,7 +92,7 @@ func TestApplyBody(t *testing.T) {
 				tt.edit(current)
 			}
 			md := current["metadata"].(map[string]any)
-			got, err := applyBody(current, served, tt.manager, tt.status, md["name"].(string), md["namespace"].(string))
+			got, err := Body(current, served, tt.manager, tt.status, md["name"].(string), md["namespace"].(string))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,45 +103,12 @@ func TestApplyBody(t *testing.T) {
 	}
 }
 
-func TestApplyBodyBadManagedFields(t *testing.T) {
+func TestBodyBadManagedFields(t *testing.T) {
 	for _, fields := range []string{`{"x:y":{}}`, `{"k:notjson":{}}`, `{"i:-1":{}}`, `{"f:a":3}`} {
 		served := decodeJSON(t, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"n","managedFields":[
 			{"manager":"me","operation":"Apply","fieldsV1":`+fields+`}]}}`)
-		if _, err := applyBody(served, served, "me", false, "n", ""); err == nil {
+		if _, err := Body(served, served, "me", false, "n", ""); err == nil {
 			t.Errorf("fieldsV1 %s: no error", fields)
-		}
-	}
-}
-
-func TestConflictManager(t *testing.T) {
-	tests := map[string]string{
-		`conflict with "deployer"`:                          "deployer",
-		`conflict with "kube-controller" using apps/v1`:     "kube-controller",
-		`conflict with "a \"b\"" with subresource "status"`: `a "b"`,
-		`something else`:                                    "something else",
-		`conflict with unquoted`:                            "conflict with unquoted",
-	}
-	for msg, want := range tests {
-		if got := conflictManager(msg); got != want {
-			t.Errorf("conflictManager(%q) = %q, want %q", msg, got, want)
-		}
-	}
-}
-
-func TestValidFieldManager(t *testing.T) {
-	tests := []struct {
-		name string
-		ok   bool
-	}{
-		{"deployer", true},
-		{"", false},
-		{"tab\there", false},
-		{strings.Repeat("a", 128), true},
-		{strings.Repeat("a", 129), false},
-	}
-	for _, tt := range tests {
-		if err := validFieldManager(tt.name); (err == nil) != tt.ok {
-			t.Errorf("validFieldManager(%q) = %v, want ok=%v", tt.name, err, tt.ok)
 		}
 	}
 }
