@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
+	"github.com/kobj-dev/kobj/internal/setorder"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -303,7 +303,7 @@ func (c *Client) setMembers(ctx context.Context, objs []*Object, unknownOK bool)
 			kind, _ := o.GetString("spec.names.kind")
 			m.defines = group + "/" + kind
 		}
-		if !firstStageKind(m.group, m.kind) {
+		if !setorder.FirstStageKind(m.group, m.kind) {
 			namespaced, err := c.namespacedKind(ctx, o, scopes)
 			var unknown *UnknownKindError
 			switch {
@@ -335,44 +335,16 @@ func (c *Client) namespacedKind(ctx context.Context, o *Object, scopes map[strin
 
 // runBounded runs f(0), ..., f(n-1) concurrently, at most setConcurrency
 // at a time, and returns when all have.
-func runBounded(n int, f func(k int)) {
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, setConcurrency)
-	for k := range n {
-		slots <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			f(k)
-		})
-	}
-	wg.Wait()
-}
+func runBounded(n int, f func(k int)) { setorder.RunBounded(n, setConcurrency, f) }
 
-// setError is the failure of some objects of a set: it names each and
-// unwraps to their errors.
-type setError struct {
-	msg  string
-	errs []error
-}
-
-func (e *setError) Error() string   { return e.msg }
-func (e *setError) Unwrap() []error { return e.errs }
-
-// stageFailure returns the error of a stage whose changes hold errors;
-// nil when none does.
+// stageFailure returns the error of a stage whose changes hold errors,
+// naming each failed object; nil when none does.
 func stageFailure(what string, stage, stages int, changes []Change) error {
-	var errs []error
-	var lines []string
-	for _, ch := range changes {
-		if ch.Err == nil {
-			continue
-		}
-		errs = append(errs, ch.Err)
-		lines = append(lines, fmt.Sprintf("%s: %s", ch.Object, strings.TrimPrefix(ch.Err.Error(), "kobj: ")))
+	errs := make([]error, len(changes))
+	for k, ch := range changes {
+		errs[k] = ch.Err
 	}
-	if errs == nil {
-		return nil
-	}
-	return &setError{errs: errs, msg: fmt.Sprintf("%s stage %d of %d: %d of %d objects failed: %s",
-		what, stage+1, stages, len(errs), len(changes), strings.Join(lines, "; "))}
+	return setorder.Failure(what, stage, stages, errs, func(k int) string {
+		return fmt.Sprintf("%s: %s", changes[k].Object, strings.TrimPrefix(changes[k].Err.Error(), "kobj: "))
+	})
 }
