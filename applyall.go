@@ -289,8 +289,8 @@ func (c *Client) setMembers(ctx context.Context, objs []*Object, unknownOK bool)
 		if o == nil {
 			return nil, fmt.Errorf("object %d is nil", i)
 		}
-		if o.APIVersion() == "" || o.Kind() == "" || o.Name() == "" {
-			return nil, fmt.Errorf("object %d (%s) has no apiVersion, kind or name", i, o)
+		if missing := missingIdentity(o); missing != "" {
+			return nil, fmt.Errorf("object %d (%s) has %s", i, o, missing)
 		}
 		gv, err := schema.ParseGroupVersion(o.APIVersion())
 		if err != nil {
@@ -317,6 +317,29 @@ func (c *Client) setMembers(ctx context.Context, objs []*Object, unknownOK bool)
 		ms[i] = m
 	}
 	return ms, nil
+}
+
+// missingIdentity names what o lacks of the apiVersion, kind and name
+// that identify an object of a set ("no kind", "no apiVersion and no
+// name"); "" when it has all three.
+func missingIdentity(o *Object) string {
+	var missing []string
+	for _, f := range [][2]string{{"apiVersion", o.APIVersion()}, {"kind", o.Kind()}, {"name", o.Name()}} {
+		if f[1] == "" {
+			missing = append(missing, "no "+f[0])
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	s := missing[len(missing)-1]
+	if len(missing) > 1 {
+		s = strings.Join(missing[:len(missing)-1], ", ") + " and " + s
+	}
+	if gn := o.u.GetGenerateName(); o.Name() == "" && gn != "" {
+		s += fmt.Sprintf(" (only metadata.generateName %q)", gn)
+	}
+	return s
 }
 
 // namespacedKind says whether o's kind is namespaced: by the CRD in the

@@ -21,8 +21,11 @@ import (
 // requires; a namespaced parent without a namespace takes the client's
 // default namespace.
 func (c *Client) newApplySet(ctx context.Context, parent *Object, tooling string, objs []*Object, ms []setMember) (*applySet, error) {
-	if parent == nil || parent.APIVersion() == "" || parent.Kind() == "" || parent.Name() == "" {
-		return nil, fmt.Errorf("Prune: the parent %s has no apiVersion, kind or name", parent)
+	if parent == nil {
+		return nil, errors.New("Prune: the parent is nil")
+	}
+	if missing := missingIdentity(parent); missing != "" {
+		return nil, fmt.Errorf("Prune: the parent %s has %s", parent, missing)
 	}
 	gv, err := schema.ParseGroupVersion(parent.APIVersion())
 	if err != nil {
