@@ -74,9 +74,10 @@ type setOptions struct {
 // that what an object needs exists before it: CRDs and Namespaces first,
 // then the rest, and an object with a [DependsOnAnnotation] after what it
 // names. After a stage it waits for its CRDs to be Established and its
-// Namespaces Active, so that the custom resources and namespaced objects
-// of later stages can be applied (a kind missing from discovery is looked
-// up again, which finds the new CRD's). Objects of one stage are applied
+// Namespaces Active (failing at once for a CRD whose names clash and a
+// Namespace being deleted, which never will be), so that the custom
+// resources and namespaced objects of later stages can be applied (a kind
+// missing from discovery is looked up again, which finds the new CRD's). Objects of one stage are applied
 // concurrently, at most 8 at a time. The options are Apply's:
 // [FieldManager], [Force], [FieldValidation]; and [Prune] (manage the set
 // as a kubectl-compatible ApplySet and delete what left it, with
@@ -251,20 +252,27 @@ func (c *Client) applyMember(ctx context.Context, o, sent *Object, m setMember, 
 }
 
 // awaitUsable waits until a CRD is Established or a Namespace Active, so
-// that the next stage can use it; it returns at once for other kinds.
+// that the next stage can use it; it returns at once for other kinds. It
+// fails at once, wrapping ErrConditionFailed, for what will never be
+// usable: a CRD whose names clash with another's, and a Namespace being
+// deleted (phase Terminating: it never turns Active again, and the
+// server refuses to create anything in it).
 func (c *Client) awaitUsable(ctx context.Context, m setMember, apiVersion string) error {
 	var conds []Condition
+	isNamespace := m.group == "" && m.kind == "Namespace"
 	switch {
 	case m.group == "apiextensions.k8s.io" && m.kind == "CustomResourceDefinition":
-		// A CRD whose names clash with another's never becomes Established.
 		conds = []Condition{ConditionTrue("Established"), FailWhen(ConditionIs("NamesAccepted", "False"))}
-	case m.group == "" && m.kind == "Namespace":
-		conds = []Condition{PathEquals("status.phase", "Active")}
+	case isNamespace:
+		conds = []Condition{PathEquals("status.phase", "Active"), FailWhen(PathEquals("status.phase", "Terminating"))}
 	default:
 		return nil
 	}
 	probe := New(apiVersion, m.kind).SetName(m.name).SetClient(c)
 	_, err := probe.Wait(ctx, conds...)
+	if isNamespace && errors.Is(err, ErrConditionFailed) {
+		return fmt.Errorf("%w: namespace %s is terminating: nothing can be created in it until its deletion ends", ErrConditionFailed, m.name)
+	}
 	return err
 }
 
