@@ -6,10 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
+	"github.com/kobj-dev/kobj/internal/setorder"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // setConcurrency bounds how many objects of one stage ApplyAll and
@@ -74,9 +73,10 @@ type setOptions struct {
 // that what an object needs exists before it: CRDs and Namespaces first,
 // then the rest, and an object with a [DependsOnAnnotation] after what it
 // names. After a stage it waits for its CRDs to be Established and its
-// Namespaces Active, so that the custom resources and namespaced objects
-// of later stages can be applied (a kind missing from discovery is looked
-// up again, which finds the new CRD's). Objects of one stage are applied
+// Namespaces Active (failing at once for a CRD whose names clash and a
+// Namespace being deleted, which never will be), so that the custom
+// resources and namespaced objects of later stages can be applied (a kind
+// missing from discovery is looked up again, which finds the new CRD's). Objects of one stage are applied
 // concurrently, at most 8 at a time. The options are Apply's:
 // [FieldManager], [Force], [FieldValidation]; and [Prune] (manage the set
 // as a kubectl-compatible ApplySet and delete what left it, with
@@ -254,128 +254,42 @@ func (c *Client) applyMember(ctx context.Context, o, sent *Object, m setMember, 
 }
 
 // awaitUsable waits until a CRD is Established or a Namespace Active, so
-// that the next stage can use it; it returns at once for other kinds.
+// that the next stage can use it; it returns at once for other kinds. It
+// fails at once, wrapping ErrConditionFailed, for what will never be
+// usable: a CRD whose names clash with another's, and a Namespace being
+// deleted (phase Terminating: it never turns Active again, and the
+// server refuses to create anything in it).
 func (c *Client) awaitUsable(ctx context.Context, m setMember, apiVersion string) error {
 	var conds []Condition
+	isNamespace := m.group == "" && m.kind == "Namespace"
 	switch {
 	case m.group == "apiextensions.k8s.io" && m.kind == "CustomResourceDefinition":
-		// A CRD whose names clash with another's never becomes Established.
 		conds = []Condition{ConditionTrue("Established"), FailWhen(ConditionIs("NamesAccepted", "False"))}
-	case m.group == "" && m.kind == "Namespace":
-		conds = []Condition{PathEquals("status.phase", "Active")}
+	case isNamespace:
+		conds = []Condition{PathEquals("status.phase", "Active"), FailWhen(PathEquals("status.phase", "Terminating"))}
 	default:
 		return nil
 	}
 	probe := New(apiVersion, m.kind).SetName(m.name).SetClient(c)
 	_, err := probe.Wait(ctx, conds...)
+	if isNamespace && errors.Is(err, ErrConditionFailed) {
+		return fmt.Errorf("%w: namespace %s is terminating: nothing can be created in it until its deletion ends", ErrConditionFailed, m.name)
+	}
 	return err
-}
-
-// setMembers describes objs for ordering. A namespaced object without a
-// namespace gets the client's default, as a single call would; whether a
-// kind is namespaced comes from the CRD in the set that defines it, else
-// from discovery. A kind that neither knows is an error, unless
-// unknownOK, when the object keeps the namespace it has.
-func (c *Client) setMembers(ctx context.Context, objs []*Object, unknownOK bool) ([]setMember, error) {
-	scopes := map[string]string{} // "group/Kind" → the scope its CRD in the set gives
-	for _, o := range objs {
-		if o == nil || o.APIVersion() != "apiextensions.k8s.io/v1" || o.Kind() != "CustomResourceDefinition" {
-			continue
-		}
-		group, _ := o.GetString("spec.group")
-		kind, _ := o.GetString("spec.names.kind")
-		scope, _ := o.GetString("spec.scope")
-		scopes[group+"/"+kind] = scope
-	}
-	ms := make([]setMember, len(objs))
-	for i, o := range objs {
-		if o == nil {
-			return nil, fmt.Errorf("object %d is nil", i)
-		}
-		if o.APIVersion() == "" || o.Kind() == "" || o.Name() == "" {
-			return nil, fmt.Errorf("object %d (%s) has no apiVersion, kind or name", i, o)
-		}
-		gv, err := schema.ParseGroupVersion(o.APIVersion())
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", o, err)
-		}
-		m := setMember{group: gv.Group, kind: o.Kind(), namespace: o.Namespace(), name: o.Name(),
-			dependsOn: o.Annotations()[DependsOnAnnotation]}
-		if o.APIVersion() == "apiextensions.k8s.io/v1" && o.Kind() == "CustomResourceDefinition" {
-			group, _ := o.GetString("spec.group")
-			kind, _ := o.GetString("spec.names.kind")
-			m.defines = group + "/" + kind
-		}
-		if !firstStageKind(m.group, m.kind) {
-			namespaced, err := c.namespacedKind(ctx, o, scopes)
-			var unknown *UnknownKindError
-			switch {
-			case errors.As(err, &unknown) && unknownOK:
-			case err != nil:
-				return nil, fmt.Errorf("%s: %w", o, err)
-			case namespaced && m.namespace == "":
-				m.namespace = c.namespace
-			}
-		}
-		ms[i] = m
-	}
-	return ms, nil
-}
-
-// namespacedKind says whether o's kind is namespaced: by the CRD in the
-// set that defines it, else by discovery.
-func (c *Client) namespacedKind(ctx context.Context, o *Object, scopes map[string]string) (bool, error) {
-	gv, _ := schema.ParseGroupVersion(o.APIVersion())
-	if scope, ok := scopes[gv.Group+"/"+o.Kind()]; ok {
-		return scope == "Namespaced", nil
-	}
-	info, err := c.disc.lookup(ctx, o.APIVersion(), o.Kind())
-	if err != nil {
-		return false, err
-	}
-	return info.Namespaced, nil
 }
 
 // runBounded runs f(0), ..., f(n-1) concurrently, at most setConcurrency
 // at a time, and returns when all have.
-func runBounded(n int, f func(k int)) {
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, setConcurrency)
-	for k := range n {
-		slots <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			f(k)
-		})
-	}
-	wg.Wait()
-}
+func runBounded(n int, f func(k int)) { setorder.RunBounded(n, setConcurrency, f) }
 
-// setError is the failure of some objects of a set: it names each and
-// unwraps to their errors.
-type setError struct {
-	msg  string
-	errs []error
-}
-
-func (e *setError) Error() string   { return e.msg }
-func (e *setError) Unwrap() []error { return e.errs }
-
-// stageFailure returns the error of a stage whose changes hold errors;
-// nil when none does.
+// stageFailure returns the error of a stage whose changes hold errors,
+// naming each failed object; nil when none does.
 func stageFailure(what string, stage, stages int, changes []Change) error {
-	var errs []error
-	var lines []string
-	for _, ch := range changes {
-		if ch.Err == nil {
-			continue
-		}
-		errs = append(errs, ch.Err)
-		lines = append(lines, fmt.Sprintf("%s: %s", ch.Object, strings.TrimPrefix(ch.Err.Error(), "kobj: ")))
+	errs := make([]error, len(changes))
+	for k, ch := range changes {
+		errs[k] = ch.Err
 	}
-	if errs == nil {
-		return nil
-	}
-	return &setError{errs: errs, msg: fmt.Sprintf("%s stage %d of %d: %d of %d objects failed: %s",
-		what, stage+1, stages, len(errs), len(changes), strings.Join(lines, "; "))}
+	return setorder.Failure(what, stage, stages, errs, func(k int) string {
+		return fmt.Sprintf("%s: %s", changes[k].Object, strings.TrimPrefix(changes[k].Err.Error(), "kobj: "))
+	})
 }

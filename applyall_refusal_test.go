@@ -64,3 +64,56 @@ func TestApplyAllRefusesABadSetBeforeAnyWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestSetRefusalNamesTheMissingField: an object of a set (or a Prune
+// parent) that lacks part of its identity is refused with an error that
+// names exactly what is missing, as Apply's does, not "apiVersion, kind or
+// name" whatever is missing.
+func TestSetRefusalNamesTheMissingField(t *testing.T) {
+	cm := kobj.New("v1", "ConfigMap").SetName("a").SetNamespace("shop")
+	generated := kobj.New("v1", "ConfigMap")
+	if err := generated.Set("metadata.generateName", "gen-"); err != nil {
+		t.Fatal(err)
+	}
+	applyAll := func(objs []*kobj.Object, opts ...kobj.ApplyAllOption) func(*kobj.Client) error {
+		return func(c *kobj.Client) error {
+			_, err := c.ApplyAll(context.Background(), objs, opts...)
+			return err
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		run  func(*kobj.Client) error
+		want string // the error's end
+	}{
+		{"no name", applyAll([]*kobj.Object{cm, kobj.New("v1", "ConfigMap")}),
+			"object 1 (v1 ConfigMap) has no name"},
+		{"only generateName", applyAll([]*kobj.Object{generated}),
+			`object 0 (v1 ConfigMap) has no name (only metadata.generateName "gen-")`},
+		{"no kind", applyAll([]*kobj.Object{kobj.New("v1", "").SetName("x")}),
+			"has no kind"},
+		{"no apiVersion", applyAll([]*kobj.Object{kobj.New("", "ConfigMap").SetName("x")}),
+			"has no apiVersion"},
+		{"no apiVersion nor kind", applyAll([]*kobj.Object{kobj.New("", "").SetName("x")}),
+			"has no apiVersion and no kind"},
+		{"nothing", applyAll([]*kobj.Object{kobj.New("", "")}),
+			"has no apiVersion, no kind and no name"},
+		{"a Prune parent without a name", applyAll([]*kobj.Object{cm}, kobj.Prune(kobj.New("v1", "ConfigMap"))),
+			"Prune: the parent v1 ConfigMap has no name"},
+		{"a Prune parent without a kind", applyAll([]*kobj.Object{cm}, kobj.Prune(kobj.New("v1", "").SetName("set"))),
+			"has no kind"},
+		{"a nil Prune parent", applyAll([]*kobj.Object{cm}, kobj.Prune(nil)),
+			"Prune: the parent is nil"},
+		{"DeleteAll, no name", func(c *kobj.Client) error {
+			return c.DeleteAll(context.Background(), []*kobj.Object{kobj.New("v1", "ConfigMap")})
+		}, "object 0 (v1 ConfigMap) has no name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeAPI(t, "")
+			err := tc.run(f.client())
+			if err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+				t.Errorf("error %v, want one ending %q", err, tc.want)
+			}
+		})
+	}
+}

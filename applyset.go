@@ -1,13 +1,9 @@
 package kobj
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
-	"runtime/debug"
-	"slices"
-	"strings"
 
+	"github.com/kobj-dev/kobj/internal/applyset"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
@@ -31,14 +27,6 @@ const (
 	// the set's members other than the parent's own: sorted,
 	// comma-separated.
 	ApplySetNamespacesAnnotation = "applyset.kubernetes.io/additional-namespaces"
-
-	// applySetGroupResourcesAnnotation is the group-resource list that
-	// kubectl before 1.27 wrote instead of the group-kinds; read, never
-	// written.
-	applySetGroupResourcesAnnotation = "applyset.kubernetes.io/contains-group-resources"
-	// applySetParentTypeLabel marks a CRD whose custom resources may be
-	// ApplySet parents.
-	applySetParentTypeLabel = "applyset.kubernetes.io/is-parent-type"
 )
 
 // modulePath is kobj's module, looked up in the build information for
@@ -51,74 +39,21 @@ const modulePath = "github.com/kobj-dev/kobj"
 // URL-safe base64 of the SHA-256 of "name.namespace.kind.group", followed
 // by "-v1", as kubectl computes it. It does not fail.
 func ApplySetID(group, kind, namespace, name string) string {
-	sum := sha256.Sum256([]byte(strings.Join([]string{name, namespace, kind, group}, ".")))
-	return "applyset-" + base64.RawURLEncoding.EncodeToString(sum[:]) + "-v1"
+	return applyset.ID(group, kind, namespace, name)
 }
 
 // DefaultApplySetTooling returns the tooling annotation kobj writes on the
 // ApplySets it manages: "kobj/" followed by the version of the kobj
 // module the program was built with ("v0.0.0" when the build does not
 // record one, as in kobj's own tests). It does not fail.
-func DefaultApplySetTooling() string {
-	version := "v0.0.0"
-	if info, ok := debug.ReadBuildInfo(); ok {
-		for _, m := range append([]*debug.Module{&info.Main}, info.Deps...) {
-			if m.Path != modulePath {
-				continue
-			}
-			if m.Replace != nil && m.Replace.Version != "" {
-				m = m.Replace
-			}
-			if strings.HasPrefix(m.Version, "v") {
-				version = m.Version
-			}
-		}
-	}
-	return "kobj/" + version
-}
+func DefaultApplySetTooling() string { return applyset.Tooling("kobj", modulePath) }
 
-// toolingName returns the tool's name of a tooling annotation: all but
-// its last "/"-separated part, as kubectl reads it ("kubectl" of
-// "kubectl/v1.37.2").
-func toolingName(tooling string) string {
-	parts := strings.Split(tooling, "/")
-	if len(parts) >= 2 {
-		return strings.Join(parts[:len(parts)-1], "/")
+// checkTooling checks a tooling annotation given to [ApplySetTooling].
+func checkTooling(tooling string) error {
+	if err := applyset.CheckTooling(tooling); err != nil {
+		return fmt.Errorf("ApplySetTooling(%q): %w", tooling, err)
 	}
-	return tooling
-}
-
-// groupKindsAnnotation formats a set of group-kinds as the group-kinds
-// annotation: sorted "Kind.group" strings joined by commas.
-func groupKindsAnnotation(gks map[schema.GroupKind]bool) string {
-	var out []string
-	for gk := range gks {
-		out = append(out, gk.String())
-	}
-	slices.Sort(out)
-	return strings.Join(out, ",")
-}
-
-// namespacesAnnotation formats a set of namespaces, less the parent's own,
-// as the additional-namespaces annotation: sorted, joined by commas.
-func namespacesAnnotation(namespaces map[string]bool, parentNamespace string) string {
-	var out []string
-	for ns := range namespaces {
-		if ns != parentNamespace && ns != "" {
-			out = append(out, ns)
-		}
-	}
-	slices.Sort(out)
-	return strings.Join(out, ",")
-}
-
-// parseList splits a comma-separated annotation; an empty one is an empty
-// set.
-func parseList(annotation string) []string {
-	if annotation == "" {
-		return nil
-	}
-	return strings.Split(annotation, ",")
+	return nil
 }
 
 // applySet is an ApplySet as one ApplyAll run sees it.
@@ -146,13 +81,13 @@ type applySet struct {
 func (s *applySet) parentAnnotations(superset bool) map[string]string {
 	kinds, namespaces := s.newKinds, s.newNamespaces
 	if superset {
-		kinds, namespaces = unionSet(s.oldKinds, s.newKinds), unionSet(s.oldNamespaces, s.newNamespaces)
+		kinds, namespaces = applyset.Union(s.oldKinds, s.newKinds), applyset.Union(s.oldNamespaces, s.newNamespaces)
 	}
 	return map[string]string{
 		ApplySetToolingAnnotation:    s.tooling,
-		ApplySetGroupKindsAnnotation: groupKindsAnnotation(kinds),
+		ApplySetGroupKindsAnnotation: applyset.GroupKinds(kinds),
 		// kubectl writes it empty when there is no other namespace.
-		ApplySetNamespacesAnnotation: namespacesAnnotation(namespaces, s.parent.Namespace()),
+		ApplySetNamespacesAnnotation: applyset.Namespaces(namespaces, s.parent.Namespace()),
 	}
 }
 
@@ -163,25 +98,4 @@ func (s *applySet) parentPatch(superset bool) *Object {
 	p.SetLabels(map[string]string{ApplySetIDLabel: s.id})
 	p.SetAnnotations(s.parentAnnotations(superset))
 	return p
-}
-
-func unionSet[K comparable](a, b map[K]bool) map[K]bool {
-	out := make(map[K]bool, len(a)+len(b))
-	for k := range a {
-		out[k] = true
-	}
-	for k := range b {
-		out[k] = true
-	}
-	return out
-}
-
-// checkTooling checks a tooling annotation given by the caller: a tool's
-// name and a version, separated by a slash.
-func checkTooling(tooling string) error {
-	name := toolingName(tooling)
-	if name == tooling || name == "" || strings.HasSuffix(tooling, "/") {
-		return fmt.Errorf("ApplySetTooling(%q): want <tool name>/<version>, as kubectl/v1.37.2", tooling)
-	}
-	return nil
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
+	"github.com/kobj-dev/kobj/internal/applyset"
+	"github.com/kobj-dev/kobj/internal/setorder"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -18,8 +21,11 @@ import (
 // requires; a namespaced parent without a namespace takes the client's
 // default namespace.
 func (c *Client) newApplySet(ctx context.Context, parent *Object, tooling string, objs []*Object, ms []setMember) (*applySet, error) {
-	if parent == nil || parent.APIVersion() == "" || parent.Kind() == "" || parent.Name() == "" {
-		return nil, fmt.Errorf("Prune: the parent %s has no apiVersion, kind or name", parent)
+	if parent == nil {
+		return nil, errors.New("Prune: the parent is nil")
+	}
+	if missing := missingIdentity(parent); missing != "" {
+		return nil, fmt.Errorf("Prune: the parent %s has %s", parent, missing)
 	}
 	gv, err := schema.ParseGroupVersion(parent.APIVersion())
 	if err != nil {
@@ -47,9 +53,9 @@ func (c *Client) newApplySet(ctx context.Context, parent *Object, tooling string
 		}
 	}
 	s.id = ApplySetID(gv.Group, parent.Kind(), namespace, parent.Name())
-	s.fieldManager = toolingName(tooling) + "-applyset"
+	s.fieldManager = applyset.ToolingName(tooling) + "-applyset"
 	s.newKinds, s.newNamespaces = map[schema.GroupKind]bool{}, map[string]bool{}
-	parentKey := memberKey{gv.Group, parent.Kind(), namespace, parent.Name()}
+	parentKey := setorder.Key{Group: gv.Group, Kind: parent.Kind(), Namespace: namespace, Name: parent.Name()}
 	for i, m := range ms {
 		if m.key() == parentKey {
 			return nil, fmt.Errorf("Prune: the parent %s is also a member of the set", parent)
@@ -68,7 +74,7 @@ func (c *Client) newApplySet(ctx context.Context, parent *Object, tooling string
 // checkParentType checks that the CRD of a custom resource parent marks
 // it as an allowed ApplySet parent, as kubectl does.
 func (c *Client) checkParentType(ctx context.Context, gr schema.GroupResource) error {
-	notParent := fmt.Errorf("%s cannot be an ApplySet parent: only Secrets, ConfigMaps and custom resources whose CRD has the label %s can", gr, applySetParentTypeLabel)
+	notParent := fmt.Errorf("%s cannot be an ApplySet parent: only Secrets, ConfigMaps and custom resources whose CRD has the label %s can", gr, applyset.ParentTypeLabel)
 	if gr.Group == "" {
 		return notParent
 	}
@@ -79,7 +85,7 @@ func (c *Client) checkParentType(ctx context.Context, gr schema.GroupResource) e
 	case err != nil:
 		return fmt.Errorf("reading the CRD of %s: %w", gr, err)
 	}
-	if _, ok := crd.Labels()[applySetParentTypeLabel]; !ok {
+	if _, ok := crd.Labels()[applyset.ParentTypeLabel]; !ok {
 		return notParent
 	}
 	return nil
@@ -110,7 +116,7 @@ func (c *Client) readParent(ctx context.Context, s *applySet) error {
 	if !ok {
 		return fmt.Errorf("ApplySet parent %s exists without the annotation %s", s.parent, ApplySetToolingAnnotation)
 	}
-	if got, want := toolingName(tooling), toolingName(s.tooling); got != want {
+	if got, want := applyset.ToolingName(tooling), applyset.ToolingName(s.tooling); got != want {
 		return fmt.Errorf("%w: ApplySet parent %s is managed by %q, not %q (see ApplySetTooling)", ErrForeignApplySet, s.parent, got, want)
 	}
 	if id, ok := live.Labels()[ApplySetIDLabel]; !ok || id != s.id {
@@ -119,7 +125,7 @@ func (c *Client) readParent(ctx context.Context, s *applySet) error {
 	if err := c.parseKinds(ctx, s, annotations); err != nil {
 		return fmt.Errorf("ApplySet parent %s: %w", s.parent, err)
 	}
-	for _, ns := range parseList(annotations[ApplySetNamespacesAnnotation]) {
+	for _, ns := range applyset.ParseList(annotations[ApplySetNamespacesAnnotation]) {
 		s.oldNamespaces[ns] = true
 	}
 	return nil
@@ -135,20 +141,18 @@ var ErrForeignApplySet = errors.New("ApplySet managed by another tool")
 // parent written by kubectl before 1.27, the group-resources one.
 func (c *Client) parseKinds(ctx context.Context, s *applySet, annotations map[string]string) error {
 	if gks, ok := annotations[ApplySetGroupKindsAnnotation]; ok {
-		for _, gk := range parseList(gks) {
-			s.oldKinds[schema.ParseGroupKind(gk)] = true
-		}
+		maps.Copy(s.oldKinds, applyset.ParseGroupKinds(gks))
 		return nil
 	}
-	grs, ok := annotations[applySetGroupResourcesAnnotation]
+	grs, ok := annotations[applyset.GroupResourcesAnnotation]
 	if !ok {
 		return fmt.Errorf("no annotation %s", ApplySetGroupKindsAnnotation)
 	}
 	mapper := &restMapper{disc: c.disc}
-	for _, gr := range parseList(grs) {
+	for _, gr := range applyset.ParseList(grs) {
 		gvk, err := mapper.KindForWithContext(ctx, schema.ParseGroupResource(gr).WithVersion(""))
 		if err != nil {
-			return fmt.Errorf("%s lists %s: %w", applySetGroupResourcesAnnotation, gr, err)
+			return fmt.Errorf("%s lists %s: %w", applyset.GroupResourcesAnnotation, gr, err)
 		}
 		s.oldKinds[gvk.GroupKind()] = true
 	}
@@ -210,7 +214,7 @@ func (s *applySet) label(objs []*Object, dryRun bool) []*Object {
 // namespaces. When pruning fails, the parent keeps the superset, so that
 // the next run prunes what this one could not.
 func (c *Client) finishApplySet(ctx context.Context, s *applySet, ms []setMember, dryRun bool) ([]Change, error) {
-	keep := make(map[memberKey]bool, len(ms))
+	keep := make(map[setorder.Key]bool, len(ms))
 	for _, m := range ms {
 		keep[m.key()] = true
 	}

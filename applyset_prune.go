@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/kobj-dev/kobj/internal/applyset"
+	"github.com/kobj-dev/kobj/internal/setorder"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -25,11 +27,11 @@ type pruneTask struct {
 // objects labelled as members of the set, and returns those that are not
 // in this run's set (keep) and not the parent. A recorded kind the server
 // no longer serves holds nothing to prune.
-func (c *Client) findPrunable(ctx context.Context, s *applySet, keep map[memberKey]bool) ([]*Object, error) {
+func (c *Client) findPrunable(ctx context.Context, s *applySet, keep map[setorder.Key]bool) ([]*Object, error) {
 	mapper := &restMapper{disc: c.disc}
-	kinds := unionSet(s.oldKinds, s.newKinds)
+	kinds := applyset.Union(s.oldKinds, s.newKinds)
 	namespaces := slices.Sorted(func(yield func(string) bool) {
-		for ns := range unionSet(s.oldNamespaces, s.newNamespaces) {
+		for ns := range applyset.Union(s.oldNamespaces, s.newNamespaces) {
 			if !yield(ns) {
 				return
 			}
@@ -73,7 +75,7 @@ func (c *Client) findPrunable(ctx context.Context, s *applySet, keep map[memberK
 		t.found = list.Items()
 	})
 	parentGV, _ := schema.ParseGroupVersion(s.parent.APIVersion())
-	parentKey := memberKey{parentGV.Group, s.parent.Kind(), s.parent.Namespace(), s.parent.Name()}
+	parentKey := setorder.Key{Group: parentGV.Group, Kind: s.parent.Kind(), Namespace: s.parent.Namespace(), Name: s.parent.Name()}
 	var prunable []*Object
 	var errs []error
 	for _, t := range tasks {
@@ -83,7 +85,7 @@ func (c *Client) findPrunable(ctx context.Context, s *applySet, keep map[memberK
 		}
 		gv, _ := schema.ParseGroupVersion(t.apiVersion)
 		for _, o := range t.found {
-			k := memberKey{gv.Group, t.kind, o.Namespace(), o.Name()}
+			k := setorder.Key{Group: gv.Group, Kind: t.kind, Namespace: o.Namespace(), Name: o.Name()}
 			if keep[k] || k == parentKey || o.Labels()[ApplySetPartOfLabel] != s.id {
 				continue
 			}

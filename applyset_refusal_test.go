@@ -26,7 +26,7 @@ func TestApplyAllPruneRefusesBeforeAnyWrite(t *testing.T) {
 		wantIsFn func(error) bool
 	}{
 		{name: "nil parent", objs: []*kobj.Object{member()}, opts: []kobj.ApplyAllOption{kobj.Prune(nil)},
-			wantErr: "has no apiVersion, kind or name"},
+			wantErr: "the parent is nil"},
 		{name: "parent in the set", objs: []*kobj.Object{member(), parent()}, opts: []kobj.ApplyAllOption{kobj.Prune(parent())},
 			wantErr: "is also a member of the set"},
 		{name: "member of another set",
