@@ -119,7 +119,7 @@ type result struct {
 // kstatus. applies says whether the object has the feature the
 // exception is about; holds, whether the difference is exactly the one
 // documented.
-type exception struct {
+type kstatusException struct {
 	name, reason string
 	applies      func(obj map[string]any) bool
 	holds        func(r result) bool
@@ -129,7 +129,7 @@ type exception struct {
 // reads it: malformed fields dropped, whole float64 numbers as int64.
 func readAsKobj(r result) bool { return r.kobj.agrees(r.kstatusAsKobj) }
 
-var exceptions = []exception{
+var kstatusExceptions = []kstatusException{
 	{
 		name: "deletionTimestamp not a string",
 		reason: "kstatus fails on it, null included (Unknown); kobj reads a malformed field as absent, " +
@@ -226,7 +226,7 @@ func TestReadinessAgainstKstatus(t *testing.T) {
 		r.normalizedDiffers = !reflect.DeepEqual(norm, c.obj)
 		r.kstatusAsKobj = kstatusAnswer(t, norm)
 		explained := false
-		for _, e := range exceptions {
+		for _, e := range kstatusExceptions {
 			if e.applies(c.obj) && e.holds(r) {
 				used[e.name]++
 				explained = true
@@ -238,7 +238,7 @@ func TestReadinessAgainstKstatus(t *testing.T) {
 				c.name, r.kobj, r.kstatus, r.kstatusAsKobj, c.obj)
 		}
 	}
-	for _, e := range exceptions {
+	for _, e := range kstatusExceptions {
 		if used[e.name] == 0 {
 			t.Errorf("exception %q explains no difference any more: remove it", e.name)
 		}

@@ -71,13 +71,13 @@ type object struct {
 }
 
 // exception is a difference kept on purpose.
-type exception struct {
+type waitException struct {
 	name, reason     string
 	applies          func(o object, c waitCase) bool
 	kubectl, kobjSay outcome
 }
 
-var exceptions = []exception{
+var waitExceptions = []waitException{
 	{
 		name: "float64 generations are integers",
 		reason: "kobj reads every integer by jsonvalue.Int64: a float64 holding a whole number in int64's range " +
@@ -355,7 +355,7 @@ func TestKubectlWaitAgrees(t *testing.T) {
 			differ(ob.object, c, k, kErr, j, jErr)
 		}
 	}
-	for _, ex := range exceptions {
+	for _, ex := range waitExceptions {
 		if byException[ex.name] == 0 {
 			t.Errorf("exception %q no longer needed: remove it", ex.name)
 		}
@@ -380,10 +380,10 @@ func TestKubectlWaitAgrees(t *testing.T) {
 		len(conds), rejectedConds, len(objs), cases, same, cases-same, strings.Join(excepted, ", "), kubectlSaid)
 }
 
-func findException(o object, c waitCase, kubectl, kobjSay outcome) *exception {
-	for i, ex := range exceptions {
+func findException(o object, c waitCase, kubectl, kobjSay outcome) *waitException {
+	for i, ex := range waitExceptions {
 		if ex.applies(o, c) && ex.kubectl == kubectl && ex.kobjSay == kobjSay {
-			return &exceptions[i]
+			return &waitExceptions[i]
 		}
 	}
 	return nil
