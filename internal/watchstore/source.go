@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,35 +19,77 @@ import (
 )
 
 // Resource is the list and watch of one resource, as client-go's
-// dynamic.ResourceInterface offers them.
+// dynamic.ResourceInterface offers them, and Check.
 type Resource interface {
 	List(ctx context.Context, opts metav1.ListOptions) (*unstructured.UnstructuredList, error)
 	Watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error)
+	// Check sends a list once and discards its answer; it returns the
+	// server's error. Once: client-go retries a list up to ten times
+	// when the server asks to (Retry-After), and the server does for a
+	// resourceVersion it has not reached, 3 seconds apiece.
+	Check(ctx context.Context, opts metav1.ListOptions) error
 }
 
-// NewResource returns the dynamic client of resource gvr in namespace (""
-// for a cluster-scoped resource, or all namespaces) over cfg's host and
-// credentials and hc's transport. It drops cfg's and hc's Timeout, which
-// would cut every watch; limiter, when not nil, still applies to each
-// request (nil: none, where client-go would apply 5 QPS). It fails as
-// dynamic.NewForConfigAndClient does.
-func NewResource(cfg *rest.Config, hc *http.Client, limiter flowcontrol.RateLimiter, gvr schema.GroupVersionResource, namespace string) (dynamic.ResourceInterface, error) {
-	cfg = rest.CopyConfig(cfg)
+// resource is a Resource over client-go's dynamic client.
+type resource struct {
+	dynamic.ResourceInterface
+	rest rest.Interface
+	path []string
+}
+
+// NewResource returns the Resource of gvr in namespace ("" for a
+// cluster-scoped resource, or all namespaces) over cfg's host and
+// credentials and hc's transport, with client-go's dynamic client. It
+// drops cfg's and hc's Timeout, which would cut every watch; limiter,
+// when not nil, still applies to each request (nil: none, where client-go
+// would apply 5 QPS). It fails as dynamic.NewForConfigAndClient does.
+func NewResource(cfg *rest.Config, hc *http.Client, limiter flowcontrol.RateLimiter, gvr schema.GroupVersionResource, namespace string) (Resource, error) {
+	cfg = dynamic.ConfigFor(cfg)
 	cfg.Timeout = 0
 	cfg.RateLimiter = limiter
 	if limiter == nil {
 		cfg.QPS = -1
 	}
+	// As dynamic.NewForConfigAndClient, keeping the REST client for Check.
+	cfg.GroupVersion = nil
+	cfg.APIPath = "/if-you-see-this-search-for-the-break"
 	client := *hc
 	client.Timeout = 0
-	d, err := dynamic.NewForConfigAndClient(cfg, &client)
+	rc, err := rest.UnversionedRESTClientForConfigAndClient(cfg, &client)
 	if err != nil {
 		return nil, err
 	}
-	if namespace != "" {
-		return d.Resource(gvr).Namespace(namespace), nil
+	r := &resource{rest: rc, path: []string{"api"}}
+	if gvr.Group != "" {
+		r.path = []string{"apis", gvr.Group}
 	}
-	return d.Resource(gvr), nil
+	r.path = append(r.path, gvr.Version)
+	if namespace != "" {
+		r.path = append(r.path, "namespaces", namespace)
+		r.ResourceInterface = dynamic.New(rc).Resource(gvr).Namespace(namespace)
+	} else {
+		r.ResourceInterface = dynamic.New(rc).Resource(gvr)
+	}
+	r.path = append(r.path, gvr.Resource)
+	return r, nil
+}
+
+// Check sends the list once; see Resource.
+func (r *resource) Check(ctx context.Context, opts metav1.ListOptions) error {
+	req := r.rest.Get().AbsPath(r.path...).MaxRetries(0)
+	param := func(name, value string) {
+		if value != "" {
+			req.Param(name, value)
+		}
+	}
+	param("labelSelector", opts.LabelSelector)
+	param("fieldSelector", opts.FieldSelector)
+	param("resourceVersion", opts.ResourceVersion)
+	param("resourceVersionMatch", string(opts.ResourceVersionMatch))
+	if opts.Limit > 0 {
+		param("limit", strconv.FormatInt(opts.Limit, 10))
+	}
+	return req.Do(ctx).Error()
 }
 
 // Options says what a ListerWatcher lists and watches, and from where.
@@ -127,7 +170,7 @@ func (lw *ListerWatcher) validate(ctx context.Context, checkpoint string) (runti
 	// version the server has not reached (an exact read also fails, 410,
 	// on one compacted away, which a watch may still serve), and Kubernetes
 	// 1.29 answers an exact read ahead of it with a 500, not "too large".
-	_, err := lw.resource.List(ctx, lw.filter(metav1.ListOptions{
+	err := lw.resource.Check(ctx, lw.filter(metav1.ListOptions{
 		ResourceVersion: checkpoint, ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan, Limit: 1}))
 	if err != nil {
 		return nil, lw.check(ctx, err)

@@ -2,9 +2,11 @@ package watchstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -67,6 +69,11 @@ func (f *fakeResource) List(_ context.Context, opts metav1.ListOptions) (*unstru
 	next := f.lists[0]
 	f.lists = f.lists[1:]
 	return next(opts)
+}
+
+func (f *fakeResource) Check(ctx context.Context, opts metav1.ListOptions) error {
+	_, err := f.List(ctx, opts)
+	return err
 }
 
 func (f *fakeResource) Watch(_ context.Context, opts metav1.ListOptions) (watch.Interface, error) {
@@ -232,15 +239,63 @@ func TestTerminalStatus(t *testing.T) {
 	}
 }
 
+// NewResource's Check sends one request, where client-go would retry a
+// "too large resource version" eleven times (Retry-After: 1, after 3
+// seconds of the server's wait each); its List and Watch are the dynamic
+// client's, on the resource's path.
 func TestNewResource(t *testing.T) {
-	gvr := schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
-	cfg := &rest.Config{Host: "https://example.invalid", Timeout: 5}
-	hc := &http.Client{Timeout: 5}
-	for _, ns := range []string{"", "ns"} {
-		ri, err := NewResource(cfg, hc, nil, gvr, ns)
-		if err != nil || ri == nil {
-			t.Fatalf("NewResource(%q) = %v, %v", ns, ri, err)
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Path+"?"+r.URL.RawQuery)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("limit") == "1" {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusGatewayTimeout)
+			status := tooLarge("99").(*apierrors.StatusError).ErrStatus
+			status.Kind, status.APIVersion = "Status", "v1"
+			json.NewEncoder(w).Encode(status)
+			return
 		}
+		fmt.Fprint(w, `{"apiVersion":"example.com/v1","kind":"WidgetList","metadata":{"resourceVersion":"5"},"items":[]}`)
+	}))
+	defer srv.Close()
+	cfg := &rest.Config{Host: srv.URL, Timeout: 5}
+	hc := &http.Client{Timeout: 5}
+	tests := []struct {
+		gvr       schema.GroupVersionResource
+		namespace string
+		path      string
+	}{
+		{schema.GroupVersionResource{Group: "example.com", Version: "v1", Resource: "widgets"}, "ns", "/apis/example.com/v1/namespaces/ns/widgets"},
+		{schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, "", "/api/v1/nodes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			mu.Lock()
+			seen = nil
+			mu.Unlock()
+			r, err := NewResource(cfg, hc, nil, tt.gvr, tt.namespace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = r.Check(context.Background(), metav1.ListOptions{LabelSelector: "a=b", ResourceVersion: "99",
+				ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan, Limit: 1})
+			if !apierrors.HasStatusCause(err, metav1.CauseTypeResourceVersionTooLarge) {
+				t.Errorf("Check: %v, want the server's too large resource version", err)
+			}
+			if l, err := r.List(context.Background(), metav1.ListOptions{}); err != nil || l.GetResourceVersion() != "5" {
+				t.Errorf("List: %v, %v", l, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			want := []string{tt.path + "?labelSelector=a%3Db&limit=1&resourceVersion=99&resourceVersionMatch=NotOlderThan", tt.path + "?"}
+			if strings.Join(seen, " ") != strings.Join(want, " ") {
+				t.Errorf("requests\n got %q\nwant %q", seen, want)
+			}
+		})
 	}
 	if cfg.Timeout != 5 || hc.Timeout != 5 {
 		t.Errorf("the caller's config and client changed: %v, %v", cfg.Timeout, hc.Timeout)
