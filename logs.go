@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kobj-dev/kobj/internal/logfollow"
 )
 
 // Logs opens the log of a container of o, a Pod (or any kind whose
@@ -46,7 +48,7 @@ func (o *Object) Logs(ctx context.Context, opts ...LogOption) (_ io.ReadCloser, 
 		return nil, err
 	}
 	if so.followRestarts {
-		return openRestartingLog(ctx, t, so)
+		return logfollow.Open(ctx, t.logSource(), so.logQuery())
 	}
 	resp, err := t.c.stream(ctx, t.subresourceRequest("GET", "log", so.logQuery()))
 	if err != nil {
@@ -80,6 +82,30 @@ func (o *Object) LogLines(ctx context.Context, opts ...LogOption) iter.Seq2[stri
 				return
 			}
 		}
+	}
+}
+
+// logSource is what FollowRestarts reads: t's log, and t itself, a Pod.
+func (t *target) logSource() logfollow.Source {
+	return logfollow.Source{
+		Open: func(ctx context.Context, q url.Values) (io.ReadCloser, error) {
+			resp, err := t.c.stream(ctx, t.subresourceRequest("GET", "log", q))
+			if err != nil {
+				return nil, err
+			}
+			return resp.Body, nil
+		},
+		ReadPod: func(ctx context.Context) ([]byte, error) {
+			req, err := t.request("GET", true, nil)
+			if err != nil {
+				return nil, err
+			}
+			resp, err := t.c.do(ctx, req)
+			if err != nil {
+				return nil, err
+			}
+			return resp.Body, nil
+		},
 	}
 }
 

@@ -6,22 +6,20 @@ import (
 	"fmt"
 	"iter"
 	"sync"
-	"time"
 
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/tools/cache"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/kobj-dev/kobj/internal/watchstore"
 )
 
-// Watching is client-go's Reflector (tools/cache) over a dynamic client:
-// it lists (or streams the initial state with watch-list), watches from
-// the list's resourceVersion, resumes from the last resourceVersion after
-// a disconnect or a server time-out (bookmarks on), relists after 410
-// Gone, and backs off with jitter. kobj adds what the reflector lacks:
-// a store that turns its calls into events with Resync/Synced markers
-// (watch_store.go), resuming from a caller's checkpoint, telling terminal
-// errors from transient ones, and a bounded hand-off to the consumer.
+// Watching is client-go's Reflector (tools/cache) over a dynamic client,
+// run by internal/watchstore with its store and ListerWatcher (which
+// validates a caller's checkpoint with the server). This file adds what
+// is kobj's: telling terminal errors from transient ones, the bounded
+// hand-off to the consumer, and the checkpoint the consumer has reached.
 
 // queueSize bounds the events waiting between the reflector and the
 // consumer. When the consumer stops reading, the queue fills and the
@@ -29,10 +27,6 @@ import (
 // while and the reflector resumes (or relists) once the consumer reads
 // again. Memory stays bounded by this queue and one watch's decoder.
 const queueSize = 100
-
-// resumeBrokenStreamsFor is how long broken watch streams are resumed
-// rather than relisted (see startWatch).
-const resumeBrokenStreamsFor = 30 * time.Second
 
 // Watcher follows the objects of one kind, or one object, as they change.
 // Make one with [Object.Watch]; read its events with Events or All; end
@@ -48,13 +42,6 @@ type Watcher struct {
 	stopped bool
 	ended   bool   // the channel of events is closed (set just before it is)
 	rv      string // checkpoint of the last event handed to the consumer
-}
-
-// watchItem is what the store hands to the pump: an event, or (event
-// nil) a new checkpoint from a bookmark.
-type watchItem struct {
-	event *WatchEvent
-	rv    string
 }
 
 // Watch starts following the server's objects. On a list kind
@@ -115,44 +102,46 @@ func (o *Object) Watch(ctx context.Context, opts ...WatchOption) (_ *Watcher, er
 		}
 		fieldSelector = fields.OneTermEqualSelector("metadata.name", o.Name()).String()
 	}
-	src, err := newWatchSource(t, co.labelSelector, fieldSelector, co.resumeFrom)
+	gvr := schema.GroupVersionResource{Group: t.info.Group, Version: t.info.Version, Resource: t.info.Resource}
+	ri, err := watchstore.NewResource(t.c.cfg, t.c.http, t.c.limiter, gvr, t.namespace)
 	if err != nil {
 		return nil, err
 	}
-	return startWatch(ctx, t, src, co.resumeFrom), nil
+	return startWatch(ctx, t, ri, watchstore.Options{LabelSelector: co.labelSelector, FieldSelector: fieldSelector,
+		ResumeFrom: co.resumeFrom}), nil
 }
 
-// startWatch runs a reflector over src and returns the watcher that
-// hands its events over.
-func startWatch(ctx context.Context, t *target, src *watchSource, resumeFrom string) *Watcher {
+// startWatch runs a reflector over ri and returns the watcher that hands
+// its events over.
+func startWatch(ctx context.Context, t *target, ri watchstore.Resource, opts watchstore.Options) *Watcher {
 	stopCtx, stop := context.WithCancel(ctx)
 	runCtx, fail := context.WithCancel(stopCtx)
 	w := &Watcher{events: make(chan WatchEvent), stop: stop, parent: ctx,
-		done: make(chan struct{}), rv: resumeFrom}
-	queue := make(chan watchItem, queueSize)
-	store := newWatchStore(runCtx, t.c, queue, resumeFrom != "")
+		done: make(chan struct{}), rv: opts.ResumeFrom}
 	// The reflector retries every error with backoff, and lets no error
-	// handler be set outside an informer; the source sees each error first
-	// and ends the watch on one that retrying cannot cure.
-	src.terminal = func(err error) {
-		w.setErr(err)
-		fail()
+	// handler be set outside an informer; the ListerWatcher shows each
+	// error first, and the watch ends on one that retrying cannot cure.
+	opts.OnError = func(ctx context.Context, err error) {
+		if terminal := terminalWatchError(ctx, t, err); terminal != nil {
+			w.setErr(terminal)
+			fail()
+		}
 	}
-	expected := &unstructured.Unstructured{}
-	expected.SetAPIVersion(t.info.APIVersion())
-	expected.SetKind(t.info.Kind)
-	r := cache.NewReflectorWithOptions(src, expected, store, cache.ReflectorOptions{
-		Name: "kobj watch " + t.path(false), TypeDescription: t.info.APIVersion() + " " + t.info.Kind})
-	// A stream that breaks (a dead connection caught by the transport's
-	// HTTP/2 health check, say) ends with an internal error; by default the
-	// reflector relists then. Watching again from the last resourceVersion
-	// loses nothing and costs no list; a stream that keeps breaking for
-	// this long is relisted after all.
-	r.MaxInternalErrorRetryDuration = resumeBrokenStreamsFor
+	lw := watchstore.NewListerWatcher(ri, opts)
+	queue := make(chan watchstore.Item, queueSize)
+	send := func(item watchstore.Item) error {
+		select {
+		case queue <- item:
+			return nil
+		case <-runCtx.Done():
+			return runCtx.Err()
+		}
+	}
+	store := watchstore.NewStore(send, opts.ResumeFrom, lw.TakeResumed)
 	var reflecting sync.WaitGroup
 	reflecting.Go(func() {
 		defer close(queue)
-		r.RunWithContext(runCtx)
+		watchstore.Reflect(runCtx, lw, store, t.info.APIVersion(), t.info.Kind, "kobj watch "+t.path(false))
 	})
 	go func() {
 		defer close(w.done)
@@ -165,23 +154,47 @@ func startWatch(ctx context.Context, t *target, src *watchSource, resumeFrom str
 			w.mu.Unlock()
 			close(w.events)
 		}()
-		w.pump(stopCtx, queue)
+		w.pump(stopCtx, t.c, queue)
 	}()
 	return w
+}
+
+// terminalWatchError returns the error that ends a watch, or nil when err
+// is worth retrying (the reflector then backs off and tries again): one
+// of watchstore.TerminalStatus, or the kind is gone (404, and discovery,
+// asked again, no longer knows it).
+func terminalWatchError(ctx context.Context, t *target, err error) error {
+	if status := watchstore.TerminalStatus(err); status != nil {
+		return status
+	}
+	if apierrors.IsNotFound(err) {
+		t.c.disc.invalidate()
+		_, lerr := t.c.disc.lookup(ctx, t.info.APIVersion(), t.info.Kind)
+		var unknown *UnknownKindError
+		if errors.As(lerr, &unknown) {
+			return errorf("Watch "+t.info.APIVersion()+" "+t.info.Kind, "%w", lerr)
+		}
+	}
+	return nil
 }
 
 // pump hands the store's events to the consumer one by one, moving the
 // checkpoint only once an event has been taken, so that ResourceVersion
 // is never ahead of what the consumer has received.
-func (w *Watcher) pump(ctx context.Context, queue <-chan watchItem) {
+func (w *Watcher) pump(ctx context.Context, c *Client, queue <-chan watchstore.Item) {
 	for item := range queue {
-		if item.event == nil {
-			w.setRV(item.rv)
+		if item.Event == nil {
+			w.setRV(item.RV)
 			continue
 		}
+		ev := item.Event
+		var obj *Object
+		if ev.Object != nil {
+			obj = fromServer(ev.Object, ev.Raw, c)
+		}
 		select {
-		case w.events <- *item.event:
-			w.setRV(item.event.ResourceVersion)
+		case w.events <- WatchEvent{Type: EventType(ev.Type), Object: obj, Initial: ev.Initial, ResourceVersion: ev.ResourceVersion}:
+			w.setRV(ev.ResourceVersion)
 		case <-ctx.Done():
 			return
 		}

@@ -47,6 +47,7 @@ type watchScript struct {
 type watchStep struct {
 	code   int              // a status to answer with (with reason), instead of the rest
 	reason string           // of code
+	cause  string           // of code: the type of the status's one cause, if any
 	list   map[string]any   // the list to answer
 	events []map[string]any // the watch events to stream
 	end    bool             // end the stream after the events
@@ -74,6 +75,10 @@ func (s *watchScript) serve(w http.ResponseWriter, r *recorded) bool {
 	}
 	s.mu.Unlock()
 	switch {
+	case step.code != 0 && step.cause != "":
+		writeJSON(w, step.code, map[string]any{"apiVersion": "v1", "kind": "Status", "status": "Failure",
+			"reason": step.reason, "message": "scripted " + step.reason, "code": step.code,
+			"details": map[string]any{"causes": []any{map[string]any{"reason": step.cause, "message": "scripted " + step.cause}}}})
 	case step.code != 0:
 		writeStatus(w, step.code, step.reason, "scripted "+step.reason)
 	case step.list != nil:
@@ -185,6 +190,34 @@ func TestWatchRelistsAfterGone(t *testing.T) {
 	}
 	if w.ResourceVersion() != "25" {
 		t.Errorf("ResourceVersion() = %q, want the bookmark's 25", w.ResourceVersion())
+	}
+}
+
+// A watch resumed from a checkpoint the server has not reached (etcd
+// restored from a backup) asks the server first; told "too large resource
+// version", it relists and watches from the list, rather than wait in
+// silence for the server to reach the checkpoint and skip what happened
+// before.
+func TestWatchRelistsFromACheckpointAheadOfTheServer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, c, _ := newWatchScript(t,
+		watchStep{code: http.StatusGatewayTimeout, reason: "Timeout", cause: "ResourceVersionTooLarge"},
+		watchStep{list: widgetList("5", widget("a", "3"))},
+		watchStep{events: []map[string]any{{"type": "ADDED", "object": widget("c", "6")}}},
+	)
+	w, err := kobj.New("example.com/v1", "WidgetList").Watch(ctx, kobj.WithClient(c), kobj.InNamespace("ns"), kobj.FromResourceVersion("99"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	got := eventsUntil(ctx, t, w, func(ev kobj.WatchEvent) bool { return ev.Type == kobj.Added && !ev.Initial })
+	want := []string{"RESYNC @99", "ADDED a initial @99", "SYNCED @5", "ADDED c @6"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Errorf("events\n got %v\nwant %v", got, want)
+	}
+	if reqs, want := s.requests(), []string{"list rv=99", "list rv=", "watch rv=5"}; strings.Join(reqs, ", ") != strings.Join(want, ", ") {
+		t.Errorf("requests\n got %v\nwant %v", reqs, want)
 	}
 }
 

@@ -1,12 +1,12 @@
-package kobj
+package logfollow
 
 import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"sync"
 	"time"
 
@@ -15,28 +15,39 @@ import (
 	"github.com/kobj-dev/kobj/internal/cachekit"
 )
 
-// FollowRestarts: a followed log that is opened again when its stream
-// ends while the container goes on (a kubelet log rotation, a dropped
-// connection) or comes back (a restart). The log is read with timestamps,
-// always: the last line's timestamp is where a new stream starts
-// (sinceTime), and the lines of that second already delivered are told
-// apart by their timestamps and counted, so that none is repeated. The
-// timestamps are cut again when the caller did not ask for them.
+// The log is read with timestamps, always: the last line's timestamp is
+// where a new stream starts (sinceTime), and the lines of that second
+// already delivered are told apart by their timestamps and counted, so
+// that none is repeated. The timestamps are cut again when the caller did
+// not ask for them.
 
-// restartPoll is how long to wait before reading the Pod again while its
+// DefaultPoll is how long to wait before reading the Pod again while its
 // container is not running, and before opening again a stream that gave
 // nothing.
-const restartPoll = time.Second
+const DefaultPoll = time.Second
 
 // maxReopenFailures bounds the reopenings refused in a row, a poll apart,
 // before the log ends with the refusal.
 const maxReopenFailures = 30
 
-type restartingLog struct {
+// Source is what a followed log needs from the cluster.
+type Source struct {
+	// Open opens a stream of the log subresource with query q; a refusal
+	// of the server is an *apierrors.StatusError.
+	Open func(ctx context.Context, q url.Values) (io.ReadCloser, error)
+	// ReadPod reads the Pod as JSON; a Pod that is gone is a NotFound
+	// *apierrors.StatusError.
+	ReadPod func(ctx context.Context) ([]byte, error)
+	// Poll is the wait between two readings of the Pod (DefaultPoll
+	// when 0).
+	Poll time.Duration
+}
+
+type follower struct {
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
-	t      *target
-	so     *streamOptions
+	src    Source
+	query  url.Values // the caller's query
 
 	mu      sync.Mutex // guards body against Close
 	body    io.ReadCloser
@@ -55,11 +66,19 @@ type restartingLog struct {
 	skip    int // lines at last still to skip in the current stream
 }
 
-// openRestartingLog opens the log for FollowRestarts; Logs has refused
-// Previous and LimitBytes with it.
-func openRestartingLog(ctx context.Context, t *target, so *streamOptions) (io.ReadCloser, error) {
+// Open opens the log that query asks for (the log subresource's
+// parameters: container, tailLines, sinceSeconds or sinceTime,
+// timestamps; not previous nor limitBytes, which following restarts
+// cannot honour) and follows it across restarts until the container ends
+// for good, the Pod is gone, or the returned stream is closed. It returns
+// the error of the first Open; a later refusal that does not pass ends the
+// stream with it.
+func Open(ctx context.Context, src Source, query url.Values) (io.ReadCloser, error) {
+	if src.Poll == 0 {
+		src.Poll = DefaultPoll
+	}
 	ctx, cancel := context.WithCancel(ctx)
-	l := &restartingLog{ctx: ctx, cancel: cancel, t: t, so: so}
+	l := &follower{ctx: ctx, cancel: cancel, src: src, query: query}
 	if err := l.open(); err != nil {
 		cancel()
 		return nil, err
@@ -67,20 +86,26 @@ func openRestartingLog(ctx context.Context, t *target, so *streamOptions) (io.Re
 	return l, nil
 }
 
-// open opens the next stream: the first with the caller's options, later
+// open opens the next stream: the first with the caller's query, later
 // ones from the last line delivered.
-func (l *restartingLog) open() error {
-	opts := *l.so
-	opts.timestamps, opts.follow = true, true
+func (l *follower) open() error {
+	q := url.Values{}
+	for k, v := range l.query {
+		q[k] = append([]string(nil), v...)
+	}
+	q.Set("timestamps", "true")
+	q.Set("follow", "true")
 	if l.opened && l.hasLast {
-		since := l.last.Truncate(time.Second)
-		opts.sinceTime, opts.sinceSeconds, opts.tailLines = &since, nil, nil
+		q.Set("sinceTime", l.last.Truncate(time.Second).UTC().Format(time.RFC3339))
+		q.Del("sinceSeconds")
+		q.Del("tailLines")
 		l.skip = l.atLast
 	}
 	if l.previousNext {
-		opts.previous, opts.follow = true, false
+		q.Set("previous", "true")
+		q.Del("follow")
 	}
-	resp, err := l.t.c.stream(l.ctx, l.t.subresourceRequest("GET", "log", opts.logQuery()))
+	body, err := l.src.Open(l.ctx, q)
 	if err != nil && l.previousNext && (apierrors.IsBadRequest(err) || apierrors.IsNotFound(err)) {
 		// No previous run kept after all: go on with the current one.
 		l.previousNext = false
@@ -92,15 +117,15 @@ func (l *restartingLog) open() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ctx.Err() != nil { // closed meanwhile
-		resp.Body.Close()
+		body.Close()
 		return l.ctx.Err()
 	}
-	l.body, l.r, l.opened, l.gave = resp.Body, bufio.NewReader(resp.Body), true, false
+	l.body, l.r, l.opened, l.gave = body, bufio.NewReader(body), true, false
 	return nil
 }
 
 // Read reads the log.
-func (l *restartingLog) Read(p []byte) (int, error) {
+func (l *follower) Read(p []byte) (int, error) {
 	for len(l.pending) == 0 {
 		if l.err != nil {
 			return 0, l.err
@@ -122,7 +147,7 @@ func (l *restartingLog) Read(p []byte) (int, error) {
 }
 
 // next returns the next line to deliver, opening streams as needed.
-func (l *restartingLog) next() ([]byte, error) {
+func (l *follower) next() ([]byte, error) {
 	for {
 		l.mu.Lock()
 		r := l.r
@@ -135,7 +160,7 @@ func (l *restartingLog) next() ([]byte, error) {
 				}
 				// The Pod said running, the kubelet not yet (or no more):
 				// ask the Pod again, in a while.
-				if err := cachekit.Sleep(l.ctx, restartPoll); err != nil {
+				if err := cachekit.Sleep(l.ctx, l.src.Poll); err != nil {
 					return nil, err
 				}
 				if err := l.waitForMore(); err != nil {
@@ -181,7 +206,7 @@ func worthWaiting(err error) bool {
 
 // take decides whether a line read is delivered: not when a new stream
 // repeats what was delivered. It returns the line as delivered.
-func (l *restartingLog) take(raw []byte) ([]byte, bool) {
+func (l *follower) take(raw []byte) ([]byte, bool) {
 	stamp, rest, found := bytes.Cut(raw, []byte(" "))
 	ts, err := time.Parse(time.RFC3339Nano, string(stamp))
 	if !found || err != nil {
@@ -202,7 +227,7 @@ func (l *restartingLog) take(raw []byte) ([]byte, bool) {
 		l.last, l.atLast, l.hasLast = ts, 1, true
 	}
 	l.skip = 0
-	if l.so.timestamps {
+	if l.query.Get("timestamps") == "true" {
 		return raw, true
 	}
 	return rest, true
@@ -210,10 +235,10 @@ func (l *restartingLog) take(raw []byte) ([]byte, bool) {
 
 // waitForMore reads the Pod until its container runs again (nil: open a
 // new stream) or has ended for good (io.EOF).
-func (l *restartingLog) waitForMore() error {
+func (l *follower) waitForMore() error {
 	if !l.gave && l.opened {
 		// A stream that gave nothing: do not hammer the server.
-		if err := cachekit.Sleep(l.ctx, restartPoll); err != nil {
+		if err := cachekit.Sleep(l.ctx, l.src.Poll); err != nil {
 			return err
 		}
 	}
@@ -231,90 +256,26 @@ func (l *restartingLog) waitForMore() error {
 			l.previousNext = st.restarts > 0 && l.hasLast && !st.startedAt.Before(l.last.Truncate(time.Second))
 			return nil
 		}
-		if err := cachekit.Sleep(l.ctx, restartPoll); err != nil {
+		if err := cachekit.Sleep(l.ctx, l.src.Poll); err != nil {
 			return err
 		}
 	}
 }
 
-// containerState is what the Pod says of the container followed.
-type containerState struct {
-	running   bool
-	over      bool // ended and will not run again, or the Pod is gone
-	restarts  int64
-	startedAt time.Time // of the current run, when running
-}
-
-func (l *restartingLog) containerState() (containerState, error) {
-	req, err := l.t.request("GET", true, nil)
-	if err != nil {
-		return containerState{}, err
-	}
-	resp, err := l.t.c.do(l.ctx, req)
+// containerState reads the Pod and says what it says of the container
+// followed; a Pod gone is over.
+func (l *follower) containerState() (containerState, error) {
+	pod, err := l.src.ReadPod(l.ctx)
 	if apierrors.IsNotFound(err) {
 		return containerState{over: true}, nil
 	}
 	if err != nil {
 		return containerState{}, err
 	}
-	var pod struct {
-		Spec struct {
-			RestartPolicy string `json:"restartPolicy"`
-			Containers    []struct {
-				Name string `json:"name"`
-			} `json:"containers"`
-		} `json:"spec"`
-		Status struct {
-			Phase    string            `json:"phase"`
-			Statuses []containerStatus `json:"containerStatuses"`
-			Init     []containerStatus `json:"initContainerStatuses"`
-		} `json:"status"`
-	}
-	if err := json.Unmarshal(resp.Body, &pod); err != nil {
-		return containerState{}, err
-	}
-	if pod.Status.Phase == "Succeeded" || pod.Status.Phase == "Failed" {
-		return containerState{over: true}, nil
-	}
-	name := l.so.container
-	if name == "" && len(pod.Spec.Containers) == 1 {
-		name = pod.Spec.Containers[0].Name
-	}
-	for _, cs := range append(pod.Status.Statuses, pod.Status.Init...) {
-		if cs.Name != name {
-			continue
-		}
-		st := containerState{restarts: cs.RestartCount}
-		if r := cs.State.Running; r != nil {
-			st.running, st.startedAt = true, r.StartedAt
-		}
-		if t := cs.State.Terminated; t != nil {
-			switch pod.Spec.RestartPolicy {
-			case "Never":
-				st.over = true
-			case "OnFailure":
-				st.over = t.ExitCode == 0
-			}
-		}
-		return st, nil
-	}
-	return containerState{}, nil // not reported yet
+	return stateOf(pod, l.query.Get("container"))
 }
 
-type containerStatus struct {
-	Name         string `json:"name"`
-	RestartCount int64  `json:"restartCount"`
-	State        struct {
-		Running *struct {
-			StartedAt time.Time `json:"startedAt"`
-		} `json:"running"`
-		Terminated *struct {
-			ExitCode int `json:"exitCode"`
-		} `json:"terminated"`
-	} `json:"state"`
-}
-
-func (l *restartingLog) closeBody() {
+func (l *follower) closeBody() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.body != nil {
@@ -324,7 +285,7 @@ func (l *restartingLog) closeBody() {
 }
 
 // Close ends the log and its request.
-func (l *restartingLog) Close() error {
+func (l *follower) Close() error {
 	l.cancel()
 	l.closeBody()
 	return nil
