@@ -190,7 +190,11 @@ func (w *waiter) see(obj *Object) {
 func (w *waiter) evaluate() (bool, error) {
 	first := w.evaluated == 0
 	w.evaluated++
-	s := observed{obj: w.cur, uid: w.uid, now: w.now()}
+	now := time.Now
+	if w.now != nil {
+		now = w.now
+	}
+	s := observed{obj: w.cur, uid: w.uid, now: now()}
 	w.verdicts = make([]verdict, len(w.conds))
 	w.recheckAt = time.Time{}
 	allMet := true
