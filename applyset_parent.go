@@ -131,12 +131,6 @@ func (c *Client) readParent(ctx context.Context, s *applySet) error {
 	return nil
 }
 
-// ErrForeignApplySet is wrapped by the error of ApplyAll with [Prune]
-// when the parent exists and another tool manages it (its tooling
-// annotation names another tool than kobj's, or than [ApplySetTooling]'s):
-// like kubectl, kobj does not take over another tool's set.
-var ErrForeignApplySet = errors.New("ApplySet managed by another tool")
-
 // parseKinds reads the group-kinds annotation into s.oldKinds, or, from a
 // parent written by kubectl before 1.27, the group-resources one.
 func (c *Client) parseKinds(ctx context.Context, s *applySet, annotations map[string]string) error {

@@ -10,11 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
-// ErrConditionFailed is wrapped by the error Wait returns when a condition
-// says that waiting longer is pointless: a FailWhen condition held, or
-// Ready() saw the object Failed. Test for it with errors.Is.
-var ErrConditionFailed = condition.ErrFailed
-
 // Condition is something Wait waits for, evaluated on one observed version
 // of an object (or on its absence). Make Conditions with ConditionTrue,
 // ConditionIs, PathEquals, JSONPath, Exists, Gone, Ready, Func, AnyOf,

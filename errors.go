@@ -7,8 +7,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kobj-dev/kobj/internal/condition"
+	"github.com/kobj-dev/kobj/internal/yamlstream"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/portforward"
 )
 
 // ErrUnsupported is returned, wrapped in an *UnsupportedError, when a kind
@@ -22,6 +25,30 @@ var ErrPathNotFound = errors.New("no value at path")
 // ErrNoClient is returned when a call needs a cluster and no client was
 // given by option, by the object, or as the default client.
 var ErrNoClient = errors.New("no client configured")
+
+// ErrConditionFailed is wrapped by the error Wait returns when a condition
+// says that waiting longer is pointless: a FailWhen condition held, or
+// Ready() saw the object Failed. Test for it with errors.Is.
+var ErrConditionFailed = condition.ErrFailed
+
+// ErrForeignApplySet is wrapped by the error of ApplyAll with [Prune]
+// when the parent exists and another tool manages it (its tooling
+// annotation names another tool than kobj's, or than [ApplySetTooling]'s):
+// like kubectl, kobj does not take over another tool's set.
+var ErrForeignApplySet = errors.New("ApplySet managed by another tool")
+
+// ErrLostConnection is wrapped by [PortForward.Err] when the connection to
+// the server ended while forwarding (the Pod went away, the server or a
+// proxy closed it): the forward stops rather than accept connections it
+// can no longer serve. Reconnecting is the caller's choice: the Pod may
+// be gone.
+var ErrLostConnection = portforward.ErrLostConnectionToPod
+
+// ErrAliasBomb is wrapped by the *LoadError for a YAML document whose
+// aliases would expand it past kobj's bound (100,000 nodes, or 10 times the
+// nodes written if that is more). kubectl would expand such a document for
+// seconds and hundreds of megabytes; kobj refuses it before expanding.
+var ErrAliasBomb = yamlstream.ErrAliasBomb
 
 // PathError reports a path expression that could not be parsed, or a path
 // that could not be read or written in an object.
@@ -241,3 +268,12 @@ func (e *UnknownFieldsError) Error() string {
 	}
 	return fmt.Sprintf("unknown %s %s", noun, strings.Join(quoted, ", "))
 }
+
+// ExitError is the error of a command that exited with a non-zero code,
+// when [CheckExitCode] asks for one. errors.As finds it in Exec's error.
+type ExitError struct {
+	Code int
+}
+
+// Error says the command's exit code.
+func (e *ExitError) Error() string { return fmt.Sprintf("command exited with code %d", e.Code) }

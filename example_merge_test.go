@@ -54,5 +54,5 @@ func ExampleObject_Merge() {
 	// Output:
 	// map[app:web team:core tier:front] map[debug:true mode:prod]
 	// map[app:web team:core]
-	// kobj: merge: at "data.mode": cannot merge a map into a string
+	// kobj: Merge: path "data.mode": cannot merge a map into a string
 }

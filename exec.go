@@ -24,15 +24,6 @@ type ExecResult struct {
 	Stderr   []byte
 }
 
-// ExitError is the error of a command that exited with a non-zero code,
-// when [CheckExitCode] asks for one. errors.As finds it in Exec's error.
-type ExitError struct {
-	Code int
-}
-
-// Error says the command's exit code.
-func (e *ExitError) Error() string { return fmt.Sprintf("command exited with code %d", e.Code) }
-
 // Exec runs command (argv: no shell, unless command starts one) in a
 // container of o, a Pod, and waits for it to end. The stdin given by
 // [Stdin] is sent and, at its end, closed, so that commands reading to the

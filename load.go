@@ -9,12 +9,6 @@ import (
 	"github.com/kobj-dev/kobj/internal/yamlstream"
 )
 
-// ErrAliasBomb is wrapped by the *LoadError for a YAML document whose
-// aliases would expand it past kobj's bound (100,000 nodes, or 10 times the
-// nodes written if that is more). kubectl would expand such a document for
-// seconds and hundreds of megabytes; kobj refuses it before expanding.
-var ErrAliasBomb = yamlstream.ErrAliasBomb
-
 // Load reads every object of a YAML stream (documents separated by ---
 // lines) or a JSON stream (one or more JSON objects) from r, in order.
 // Empty and comment-only documents are skipped; List kinds load as list

@@ -2,6 +2,7 @@ package kobj
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -52,16 +53,6 @@ func (overwriteOption) applyToMerge(o *mergeOptions) { o.overwrite = true }
 // skipped. A null element of a list sets the target's element to null.
 func Overwrite() MergeOption { return overwriteOption{} }
 
-// mergeError is the error Merge returns. It wraps a *PathError whose Path
-// names the node, so that errors.As finds it.
-type mergeError struct{ err *PathError }
-
-func (e *mergeError) Error() string {
-	return fmt.Sprintf("kobj: merge: at %q: %v", e.err.Path, e.err.Err)
-}
-
-func (e *mergeError) Unwrap() error { return e.err }
-
 // Merge copies the values of p into o, recursively (Hikaru's merge). Maps
 // merge key by key; lists merge element by element, where two maps merge
 // and otherwise p's element replaces o's, and p's extra elements are
@@ -74,9 +65,10 @@ func (e *mergeError) Unwrap() error { return e.err }
 // not a map (or a list meets a non-list) and is not null; the error names
 // the path of that value, in a form Get reads, and wraps a *PathError.
 // On failure o is left exactly as it was.
-func (o *Object) Merge(p *Object, opts ...MergeOption) error {
+func (o *Object) Merge(p *Object, opts ...MergeOption) (err error) {
+	defer wrapCall(&err, "Merge")
 	if o == nil {
-		return errorf("Merge", "nil object")
+		return errors.New("nil object")
 	}
 	if p == nil || p.u.Object == nil {
 		return nil
@@ -98,7 +90,7 @@ func (o *Object) Merge(p *Object, opts ...MergeOption) error {
 		return err
 	}
 	m.apply = true
-	_, err := m.merge(o.u.Object, src, nil) // cannot fail: the dry run saw the same values
+	_, err = m.merge(o.u.Object, src, nil) // cannot fail: the dry run saw the same values
 	return err
 }
 
@@ -172,10 +164,10 @@ func (m *merger) merge(dst, src any, at []segment) (any, error) {
 }
 
 func (m *merger) conflict(at []segment, what string, dst any) error {
-	return &mergeError{&PathError{
+	return &PathError{
 		Path: formatPath(at),
 		Err:  fmt.Errorf("cannot merge a %s into %s", what, aTypeName(dst)),
-	}}
+	}
 }
 
 // DiffType is the kind of a Difference.

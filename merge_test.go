@@ -220,16 +220,16 @@ func TestMergeErrors(t *testing.T) {
 			`"spec":{"template":{"spec":{"containers":[{"name":"c","env":"oops"}]}}}`,
 			`"spec":{"template":{"spec":{"containers":[{"env":[{"name":"A"}]}]}},"aaa":"first"}`,
 			"spec.template.spec.containers[0].env",
-			`kobj: merge: at "spec.template.spec.containers[0].env": cannot merge a list into a string`},
+			`kobj: Merge: path "spec.template.spec.containers[0].env": cannot merge a list into a string`},
 		{"map into list",
 			`"metadata":{"annotations":{"example.com/x":[1,2]}}`,
 			`"metadata":{"annotations":{"example.com/x":{"a":"b"}},"labels":{"new":"v"}}`,
 			`metadata.annotations["example.com/x"]`,
-			`kobj: merge: at "metadata.annotations[\"example.com/x\"]": cannot merge a map into a list`},
+			`kobj: Merge: path "metadata.annotations[\"example.com/x\"]": cannot merge a map into a list`},
 		{"map into integer at numeric key",
 			`"data":{"0":5}`, `"data":{"0":{"a":1}},"zzz":"late"`,
 			`data["0"]`,
-			`kobj: merge: at "data[\"0\"]": cannot merge a map into an integer`},
+			`kobj: Merge: path "data[\"0\"]": cannot merge a map into an integer`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"net"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/tools/portforward"
 
 	"github.com/kobj-dev/kobj/internal/remote"
 )
@@ -25,13 +24,6 @@ type PortForward struct {
 	f     *remote.Forward
 	ports []ForwardedPort
 }
-
-// ErrLostConnection is wrapped by [PortForward.Err] when the connection to
-// the server ended while forwarding (the Pod went away, the server or a
-// proxy closed it): the forward stops rather than accept connections it
-// can no longer serve. Reconnecting is the caller's choice: the Pod may
-// be gone.
-var ErrLostConnection = portforward.ErrLostConnectionToPod
 
 // PortForward forwards local ports to ports of o, a Pod, as kubectl
 // port-forward does: "8080:80" listens on local port 8080 for the Pod's
