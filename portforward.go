@@ -83,26 +83,57 @@ func (o *Object) PortForward(ctx context.Context, ports []string, opts ...PortFo
 // Ports returns the forwarded ports, with the local ports bound (a ":80"
 // asked for shows here with the port picked).
 func (p *PortForward) Ports() []ForwardedPort {
+	if p == nil {
+		return nil
+	}
 	return append([]ForwardedPort(nil), p.ports...)
 }
 
 // Ready returns a channel closed once the local ports listen; it is
 // closed already when PortForward has returned.
-func (p *PortForward) Ready() <-chan struct{} { return p.f.Ready() }
+func (p *PortForward) Ready() <-chan struct{} {
+	if p == nil || p.f == nil {
+		return closed
+	}
+	return p.f.Ready()
+}
 
 // Done returns a channel closed when the forward has ended and its
 // listeners are closed.
-func (p *PortForward) Done() <-chan struct{} { return p.f.Done() }
+func (p *PortForward) Done() <-chan struct{} {
+	if p == nil || p.f == nil {
+		return closed
+	}
+	return p.f.Done()
+}
 
 // Err returns why the forward ended: nil while it runs and after Close;
 // the context's error when its context ended; an error wrapping
 // ErrLostConnection when the connection to the server was lost.
-func (p *PortForward) Err() error { return p.f.Err() }
+func (p *PortForward) Err() error {
+	if p == nil || p.f == nil {
+		return errNoForward
+	}
+	return p.f.Err()
+}
 
 // Close stops the forward, closes its listeners and waits until it has
 // ended. It returns the error that had ended it before, if any, and is
 // safe to call more than once.
-func (p *PortForward) Close() error { return p.f.Close() }
+func (p *PortForward) Close() error {
+	if p == nil || p.f == nil {
+		return errNoForward
+	}
+	return p.f.Close()
+}
+
+// A PortForward that Object.PortForward did not return (a zero value, or
+// nil) is a forward that has ended: its channels are closed and its Err
+// says why, rather than a panic.
+var (
+	closed       = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+	errNoForward = errors.New("kobj: this PortForward was not started by Object.PortForward")
+)
 
 // ListenAddress makes PortForward listen on an address of this machine
 // (an IP address, or "localhost" for 127.0.0.1 and ::1) instead of

@@ -219,3 +219,25 @@ func TestPortForwardRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroPortForwardHasEnded: a PortForward not made by Object.PortForward
+// (its zero value, or nil) reads as a forward that has ended, not a panic.
+func TestZeroPortForwardHasEnded(t *testing.T) {
+	for name, p := range map[string]*kobj.PortForward{"zero": {}, "nil": nil} {
+		t.Run(name, func(t *testing.T) {
+			for _, ch := range []<-chan struct{}{p.Ready(), p.Done()} {
+				select {
+				case <-ch:
+				default:
+					t.Fatal("a channel of an unstarted forward is open")
+				}
+			}
+			if p.Err() == nil || p.Close() == nil {
+				t.Fatalf("Err = %v, Close = %v; want errors", p.Err(), p.Close())
+			}
+			if len(p.Ports()) != 0 {
+				t.Fatalf("Ports = %v", p.Ports())
+			}
+		})
+	}
+}
