@@ -55,14 +55,11 @@ func (o *Object) ApplyStatus(ctx context.Context, opts ...ApplyOption) (_ *Objec
 }
 
 func (o *Object) apply(ctx context.Context, opts []ApplyOption, status bool) (*Object, error) {
-	co, err := gather(opts, ApplyOption.applyToApply)
+	co, c, err := begin(o, opts, ApplyOption.applyToApply)
 	if err != nil {
 		return o, err
 	}
-	if o == nil {
-		return o, errors.New("nil object")
-	}
-	if err := o.checkApplicable(ctx, co); err != nil {
+	if err := o.checkApplicable(ctx, c, co); err != nil {
 		return o, err
 	}
 	t, err := o.resolve(ctx, "patch", co, true)
@@ -110,11 +107,7 @@ func (o *Object) apply(ctx context.Context, opts []ApplyOption, status bool) (*O
 
 // checkApplicable rejects, before any request, what the API cannot apply:
 // an object with only generateName, and lists.
-func (o *Object) checkApplicable(ctx context.Context, co *callOptions) error {
-	c, err := clientFor(co, o)
-	if err != nil {
-		return err
-	}
+func (o *Object) checkApplicable(ctx context.Context, c *Client, co *callOptions) error {
 	// Discovery, not the object's content, says whether a kind is a list:
 	// AllowList may be a kind of its own.
 	list, err := c.isListKind(ctx, o.APIVersion(), o.Kind())

@@ -311,19 +311,3 @@ func (o *Object) SetClient(c *Client) *Object { o.client = c; return o }
 
 // Client returns the object's own client, or nil.
 func (o *Object) Client() *Client { return o.client }
-
-// clientFor resolves the client of a call: the option's, else the object's,
-// else the default.
-func clientFor(opts *callOptions, o *Object) (*Client, error) {
-	if opts != nil && opts.client != nil {
-		return opts.client, nil
-	}
-	if o != nil && o.client != nil {
-		return o.client, nil
-	}
-	c, err := DefaultClient()
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}

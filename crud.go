@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -97,14 +96,7 @@ func (o *Object) Create(ctx context.Context, opts ...CreateOption) (_ *Object, e
 // is true.
 func (o *Object) Read(ctx context.Context, opts ...ReadOption) (_ *Object, err error) {
 	defer wrapCall(&err, callName("Read", o))
-	co, err := gather(opts, ReadOption.applyToRead)
-	if err != nil {
-		return o, err
-	}
-	if o == nil {
-		return o, errors.New("nil object")
-	}
-	c, err := clientFor(co, o)
+	co, c, err := begin(o, opts, ReadOption.applyToRead)
 	if err != nil {
 		return o, err
 	}
@@ -122,28 +114,6 @@ func (o *Object) Read(ctx context.Context, opts ...ReadOption) (_ *Object, err e
 		return o, fmt.Errorf("AllNamespaces, LabelSelector, FieldSelector and Limit apply to lists; %s is not a list kind", o.Kind())
 	}
 	return o, o.read(ctx, co)
-}
-
-// isListKind reports whether kind is a list kind in apiVersion: List, or
-// FooList where the server serves Foo and not FooList itself. Discovery as
-// cached is asked first, so that a PodList costs no request; a kind it
-// does not know either way (a CRD created a second ago) is looked up.
-func (c *Client) isListKind(ctx context.Context, apiVersion, kind string) (bool, error) {
-	item, found := strings.CutSuffix(kind, "List")
-	if !found {
-		return false, nil
-	}
-	if item == "" {
-		return true, nil
-	}
-	if r, err := c.disc.cached(ctx, apiVersion, kind); err != nil || r != nil {
-		return false, err // served as an object: AllowList
-	}
-	if r, err := c.disc.cached(ctx, apiVersion, item); err != nil || r != nil {
-		return r != nil, err
-	}
-	_, err := c.disc.lookup(ctx, apiVersion, item)
-	return err == nil, nil // on error, reading the kind itself says what is wrong
 }
 
 func (o *Object) read(ctx context.Context, co *callOptions) error {

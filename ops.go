@@ -60,14 +60,7 @@ func (c *Client) Call(ctx context.Context, op string, args Args, opts ...CallOpt
 // WithClient is given. Call never changes o; the result is in the Response.
 func (o *Object) Call(ctx context.Context, op string, args Args, opts ...CallOption) (_ *Response, err error) {
 	defer wrapCall(&err, callName("Call "+op+" on", o))
-	co, err := gather(opts, CallOption.applyToCall)
-	if err != nil {
-		return nil, err
-	}
-	if o == nil {
-		return nil, fmt.Errorf("nil object")
-	}
-	c, err := clientFor(co, o)
+	co, c, err := begin(o, opts, CallOption.applyToCall)
 	if err != nil {
 		return nil, err
 	}

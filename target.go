@@ -28,10 +28,7 @@ type target struct {
 // with metadata and be valid path segments, a cluster-scoped kind takes no
 // namespace, and a namespaced kind without one gets the client's default.
 func (o *Object) resolve(ctx context.Context, verb string, co *callOptions, needName bool) (*target, error) {
-	if o == nil {
-		return nil, errors.New("nil object")
-	}
-	c, err := clientFor(co, o)
+	c, err := o.callClient(co)
 	if err != nil {
 		return nil, err
 	}

@@ -62,14 +62,7 @@ type Watcher struct {
 // is unknown or cannot be listed and watched, or o names no object.
 func (o *Object) Watch(ctx context.Context, opts ...WatchOption) (_ *Watcher, err error) {
 	defer wrapCall(&err, callName("Watch", o))
-	co, err := gather(opts, WatchOption.applyToWatch)
-	if err != nil {
-		return nil, err
-	}
-	if o == nil {
-		return nil, errors.New("nil object")
-	}
-	c, err := clientFor(co, o)
+	co, c, err := begin(o, opts, WatchOption.applyToWatch)
 	if err != nil {
 		return nil, err
 	}
