@@ -8,15 +8,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/kobj-dev/kobj/internal/ssa"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
-
-// maxFieldManagerLength is the API's bound on a field manager's name.
-const maxFieldManagerLength = 128
 
 // Apply sends o as a server-side apply patch under a field manager (the
 // FieldManager option, else the client's DefaultFieldManager, else "kobj")
@@ -133,23 +129,6 @@ func hasSubresourceVerb(subs []subresourceInfo, name, verb string) bool {
 		}
 	}
 	return false
-}
-
-// validFieldManager checks a field manager's name as the API server does
-// for an apply: present, at most 128 bytes, printable.
-func validFieldManager(name string) error {
-	if name == "" {
-		return errors.New("an apply needs a field manager")
-	}
-	if len(name) > maxFieldManagerLength {
-		return fmt.Errorf("a field manager has at most %d bytes, this one %d", maxFieldManagerLength, len(name))
-	}
-	for i, r := range name {
-		if !unicode.IsPrint(r) {
-			return fmt.Errorf("invalid character %#U at byte %d", r, i)
-		}
-	}
-	return nil
 }
 
 // applyConflict turns the server's 409 with FieldManagerConflict causes

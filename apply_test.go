@@ -1,7 +1,6 @@
 package kobj
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -16,24 +15,6 @@ func TestConflictManager(t *testing.T) {
 	for msg, want := range tests {
 		if got := conflictManager(msg); got != want {
 			t.Errorf("conflictManager(%q) = %q, want %q", msg, got, want)
-		}
-	}
-}
-
-func TestValidFieldManager(t *testing.T) {
-	tests := []struct {
-		name string
-		ok   bool
-	}{
-		{"deployer", true},
-		{"", false},
-		{"tab\there", false},
-		{strings.Repeat("a", 128), true},
-		{strings.Repeat("a", 129), false},
-	}
-	for _, tt := range tests {
-		if err := validFieldManager(tt.name); (err == nil) != tt.ok {
-			t.Errorf("validFieldManager(%q) = %v, want ok=%v", tt.name, err, tt.ok)
 		}
 	}
 }

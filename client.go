@@ -18,6 +18,7 @@ import (
 
 	"github.com/kobj-dev/kobj/internal/cachekit"
 	"github.com/kobj-dev/kobj/internal/discoveryindex"
+	"github.com/kobj-dev/kobj/internal/ssa"
 	"github.com/kobj-dev/kobj/internal/wire"
 )
 
@@ -158,7 +159,7 @@ func NewClient(cfg *rest.Config, opts ...ClientOption) (*Client, error) {
 	}
 	c.manager = defaultFieldManager
 	if o.manager != nil {
-		if err := validFieldManager(*o.manager); err != nil {
+		if err := ssa.ValidFieldManager(*o.manager); err != nil {
 			return nil, errorf("NewClient", "DefaultFieldManager(%q): %w", *o.manager, err)
 		}
 		c.manager = *o.manager

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kobj-dev/kobj/internal/ssa"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -181,7 +182,7 @@ func (f FieldManager) applyToCreate(co *callOptions) { f.apply(co) }
 func (f FieldManager) applyToUpdate(co *callOptions) { f.apply(co) }
 func (f FieldManager) applyToEdit(co *callOptions)   { f.apply(co) }
 func (f FieldManager) applyToApply(co *callOptions) {
-	if err := validFieldManager(string(f)); err != nil {
+	if err := ssa.ValidFieldManager(string(f)); err != nil {
 		co.fail("FieldManager(%q): %w", string(f), err)
 		return
 	}
