@@ -20,7 +20,6 @@ import (
 
 // Transport parity with client-go's rest client: what kobj's one request
 // path must give, each shown against an httptest server.
-
 // hangUp closes the connection without an answer, as a dying proxy does.
 func hangUp(w http.ResponseWriter) {
 	conn, _, err := w.(http.Hijacker).Hijack()
@@ -306,5 +305,75 @@ func TestUnwritableCacheDirIsNotAnError(t *testing.T) {
 		if _, err := c.Call(ctx, "readCoreV1NamespacedConfigMap", kobj.Args{"namespace": "ns", "name": "web"}); err != nil {
 			t.Fatalf("Call with an unwritable cache folder = %v", err)
 		}
+	}
+}
+
+func TestServerURLPathPrefixesEveryRequest(t *testing.T) {
+	f := newFakeAPI(t, "/k8s/clusters/c-1")
+	c := f.client()
+	ctx := context.Background()
+	o, err := configMap("ns", "web").Create(ctx, kobj.WithClient(c))
+	if err != nil {
+		t.Fatal(err) // discovery, then the create, went through the prefix
+	}
+	if _, err := o.Read(ctx, kobj.WithClient(c)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Call(ctx, "readCoreV1NamespacedConfigMap", kobj.Args{"namespace": "ns", "name": "web"})
+	if err != nil || resp.Object == nil || resp.Object.Name() != "web" {
+		t.Fatalf("Call through a path prefix: %v, %v", resp, err)
+	}
+	if got := c.Host(); got != f.srv.URL+"/k8s/clusters/c-1" {
+		t.Errorf("Host() = %q", got)
+	}
+}
+
+func TestThrottledCallGivesItsSlotBack(t *testing.T) {
+	f := newFakeAPI(t, "")
+	var mu sync.Mutex
+	var order []string
+	throttled := make(chan struct{})
+	first := true
+	f.intercept = func(w http.ResponseWriter, r *recorded) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, r.Path)
+		if r.Path == "/api/v1/namespaces/ns/configmaps/slow" && first {
+			first = false
+			w.Header().Set("Retry-After", "1")
+			writeStatus(w, 429, "TooManyRequests", "slow down")
+			close(throttled)
+			return true
+		}
+		return false
+	}
+	c := f.client(kobj.MaxInFlight(1))
+	ctx := context.Background()
+	f.put("/api/v1/namespaces/ns/configmaps/fast", configMap("ns", "fast").Map())
+	f.put("/api/v1/namespaces/ns/configmaps/slow", configMap("ns", "slow").Map())
+	slow := make(chan error)
+	go func() {
+		_, err := kobj.New("v1", "ConfigMap").Read(ctx, kobj.WithClient(c), kobj.Named("slow"), kobj.InNamespace("ns"))
+		slow <- err
+	}()
+	<-throttled
+	// With the only slot held through the wait, this read would queue
+	// behind the retry; with it given back, it goes first.
+	if _, err := kobj.New("v1", "ConfigMap").Read(ctx, kobj.WithClient(c), kobj.Named("fast"), kobj.InNamespace("ns")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-slow; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var crud []string
+	for _, p := range order {
+		if strings.HasPrefix(p, "/api/v1/namespaces/") {
+			crud = append(crud, filepath.Base(p))
+		}
+	}
+	if strings.Join(crud, ",") != "slow,fast,slow" {
+		t.Errorf("requests in order %v, want slow (throttled), fast, slow (retried)", crud)
 	}
 }
