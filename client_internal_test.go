@@ -92,7 +92,7 @@ func TestRateLimitingIsOffByDefault(t *testing.T) {
 	if c := s.client(t.TempDir()); c.limiter != nil {
 		t.Error("a client has a rate limiter without RateLimit")
 	}
-	c, err := NewClient(&rest.Config{Host: s.srv.URL, QPS: 5, Burst: 10}, RateLimit(50, 100))
+	c, err := NewClient(&rest.Config{Host: s.URL, QPS: 5, Burst: 10}, RateLimit(50, 100))
 	if err != nil {
 		t.Fatal(err)
 	}

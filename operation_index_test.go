@@ -2,14 +2,11 @@ package kobj
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 
@@ -36,19 +33,14 @@ func opsTestdata(t testing.TB, name string) []byte {
 
 func readOpsTestdata(name string) ([]byte, error) { return testcorpus.OpenAPI(name) }
 
-// opsServer serves the saved documents and counts the requests it gets.
+// opsServer is testcorpus's OpenAPI server, recording the requests
+// outside discovery and OpenAPI as calls, answered with answer (or 200 and
+// the request body when answer is nil).
 type opsServer struct {
-	t    testing.TB
-	srv  *httptest.Server
-	docs map[string][]byte // by URL path
+	*testcorpus.OpenAPIServer
+	t testing.TB
 
 	mu     sync.Mutex
-	root   map[string]string // key → serverRelativeURL, as served now
-	hits   []string
-	block  chan struct{} // when set, document requests wait for it
-	hidden map[string]bool
-	// calls records the requests outside discovery and OpenAPI, answered
-	// with answer (or 200 and the request body when answer is nil).
 	calls  []recordedCall
 	answer func(w http.ResponseWriter, r *http.Request, body []byte)
 }
@@ -59,86 +51,34 @@ type recordedCall struct {
 }
 
 func newOpsServer(t testing.TB, hide ...string) *opsServer {
-	s := &opsServer{t: t, docs: map[string][]byte{}, hidden: map[string]bool{}}
-	var root struct {
-		Paths map[string]struct {
-			URL string `json:"serverRelativeURL"`
-		} `json:"paths"`
-	}
-	if err := json.Unmarshal(opsTestdata(t, "root.json"), &root); err != nil {
-		t.Fatal(err)
-	}
-	s.root = map[string]string{}
-	for key, p := range root.Paths {
-		s.root[key] = p.URL
-		s.docs["/openapi/v3/"+key] = opsTestdata(t, strings.ReplaceAll(key, "/", "_")+".json.gz")
-	}
-	for _, k := range hide {
-		s.hidden[k] = true
-	}
-	s.docs["/api"] = opsTestdata(t, "discovery_api.json.gz")
-	s.docs["/apis"] = opsTestdata(t, "discovery_apis.json.gz")
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	s := &opsServer{t: t}
+	s.OpenAPIServer = testcorpus.NewOpenAPIServer(t, s.call, hide...)
 	return s
 }
 
-func (s *opsServer) serve(w http.ResponseWriter, r *http.Request) {
+func (s *opsServer) call(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
 	s.mu.Lock()
-	block := s.block
-	paths := map[string]any{}
-	for k, u := range s.root {
-		if !s.hidden[k] {
-			paths[k] = map[string]string{"serverRelativeURL": u}
-		}
-	}
+	s.calls = append(s.calls, recordedCall{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), string(body)})
+	answer := s.answer
 	s.mu.Unlock()
-	switch {
-	case r.URL.Path == "/openapi/v3":
-		json.NewEncoder(w).Encode(map[string]any{"paths": paths})
-	case r.URL.Path == "/api" || r.URL.Path == "/apis":
-		w.Header().Set("Content-Type", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
-		w.Write(s.docs[r.URL.Path])
-	case s.docs[r.URL.Path] != nil:
-		if block != nil {
-			<-block
-		}
-		w.Header().Set("Etag", `"`+r.URL.Query().Get("hash")+`"`)
-		w.Write(s.docs[r.URL.Path])
-	default:
-		body, _ := io.ReadAll(r.Body)
-		s.mu.Lock()
-		s.calls = append(s.calls, recordedCall{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Get("Content-Type"), string(body)})
-		answer := s.answer
-		s.mu.Unlock()
-		if answer != nil {
-			answer(w, r, body)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
+	if answer != nil {
+		answer(w, r, body)
+		return
 	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(body)
 }
 
-func (s *opsServer) show(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.hidden, key)
-}
+func (s *opsServer) show(key string) { s.Show(key) }
 
 // requests returns the requests served since the last call.
-func (s *opsServer) requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := s.hits
-	s.hits = nil
-	return h
-}
+func (s *opsServer) requests() []string { return s.Requests() }
 
 func (s *opsServer) client(dir string) *Client {
 	s.t.Helper()
 	c, err := NewClient(&rest.Config{
-		Host: s.srv.URL,
+		Host: s.URL,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			return opsCounter{rt, s}
 		},
@@ -155,9 +95,7 @@ type opsCounter struct {
 }
 
 func (c opsCounter) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.s.mu.Lock()
-	c.s.hits = append(c.s.hits, r.URL.Path)
-	c.s.mu.Unlock()
+	c.s.Hit(r.URL.Path)
 	return c.rt.RoundTrip(r)
 }
 
@@ -210,7 +148,7 @@ func TestOpsResolveColdWarm(t *testing.T) {
 
 	// Files: the root and the document under its hash, private.
 	var names []string
-	entries, _ := os.ReadDir(filepath.Join(dir, hostFolder(s.srv.URL), "openapi"))
+	entries, _ := os.ReadDir(filepath.Join(dir, hostFolder(s.URL), "openapi"))
 	for _, e := range entries {
 		names = append(names, e.Name())
 		if info, err := e.Info(); err != nil || info.Mode().Perm() != 0o600 {

@@ -2,11 +2,9 @@ package opindex
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -39,86 +37,24 @@ func opsTestdata(t testing.TB, name string) []byte {
 
 func readOpsTestdata(name string) ([]byte, error) { return testcorpus.OpenAPI(name) }
 
-// opsServer serves the saved documents and counts the requests it gets.
+// opsServer is testcorpus's OpenAPI server with the discovery snapshots
+// of the clients made on it, by cache folder.
 type opsServer struct {
-	t    testing.TB
-	srv  *httptest.Server
-	docs map[string][]byte // by URL path
-
-	mu     sync.Mutex
-	root   map[string]string // key → serverRelativeURL, as served now
-	hits   []string
-	block  chan struct{} // when set, document requests wait for it
-	hidden map[string]bool
-	discs  map[string]*cachekit.Snapshot[*discoveryindex.Index] // by cache folder
+	*testcorpus.OpenAPIServer
+	t     testing.TB
+	mu    sync.Mutex
+	discs map[string]*cachekit.Snapshot[*discoveryindex.Index]
 }
 
 func newOpsServer(t testing.TB, hide ...string) *opsServer {
-	s := &opsServer{t: t, docs: map[string][]byte{}, hidden: map[string]bool{}, discs: map[string]*cachekit.Snapshot[*discoveryindex.Index]{}}
-	var root struct {
-		Paths map[string]struct {
-			URL string `json:"serverRelativeURL"`
-		} `json:"paths"`
-	}
-	if err := json.Unmarshal(opsTestdata(t, "root.json"), &root); err != nil {
-		t.Fatal(err)
-	}
-	s.root = map[string]string{}
-	for key, p := range root.Paths {
-		s.root[key] = p.URL
-		s.docs["/openapi/v3/"+key] = opsTestdata(t, strings.ReplaceAll(key, "/", "_")+".json.gz")
-	}
-	for _, k := range hide {
-		s.hidden[k] = true
-	}
-	s.docs["/api"] = opsTestdata(t, "discovery_api.json.gz")
-	s.docs["/apis"] = opsTestdata(t, "discovery_apis.json.gz")
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
-	return s
+	return &opsServer{OpenAPIServer: testcorpus.NewOpenAPIServer(t, nil, hide...), t: t,
+		discs: map[string]*cachekit.Snapshot[*discoveryindex.Index]{}}
 }
 
-func (s *opsServer) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	block := s.block
-	paths := map[string]any{}
-	for k, u := range s.root {
-		if !s.hidden[k] {
-			paths[k] = map[string]string{"serverRelativeURL": u}
-		}
-	}
-	s.mu.Unlock()
-	switch {
-	case r.URL.Path == "/openapi/v3":
-		json.NewEncoder(w).Encode(map[string]any{"paths": paths})
-	case r.URL.Path == "/api" || r.URL.Path == "/apis":
-		w.Header().Set("Content-Type", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
-		w.Write(s.docs[r.URL.Path])
-	case s.docs[r.URL.Path] != nil:
-		if block != nil {
-			<-block
-		}
-		w.Header().Set("Etag", `"`+r.URL.Query().Get("hash")+`"`)
-		w.Write(s.docs[r.URL.Path])
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-func (s *opsServer) show(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.hidden, key)
-}
+func (s *opsServer) show(key string) { s.Show(key) }
 
 // requests returns the requests served since the last call.
-func (s *opsServer) requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := s.hits
-	s.hits = nil
-	return h
-}
+func (s *opsServer) requests() []string { return s.Requests() }
 
 // testClient is what the index sees of a client: its documents fetched
 // through the counted transport, its discovery loaded once, as the
@@ -141,7 +77,7 @@ func (c *testClient) resources(ctx context.Context) ([]*discoveryindex.Resource,
 func (s *opsServer) client(dir string) *testClient {
 	s.t.Helper()
 	hc := &http.Client{Transport: opsCounter{http.DefaultTransport, s}}
-	dc, err := discovery.NewDiscoveryClientForConfigAndClient(&rest.Config{Host: s.srv.URL}, hc)
+	dc, err := discovery.NewDiscoveryClientForConfigAndClient(&rest.Config{Host: s.URL}, hc)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -163,7 +99,7 @@ func (s *opsServer) client(dir string) *testClient {
 	c := &testClient{disc: disc}
 	c.ops = New(Config{
 		Get: func(ctx context.Context, path string, query url.Values) ([]byte, http.Header, error) {
-			u := s.srv.URL + path
+			u := s.URL + path
 			if query != nil {
 				u += "?" + query.Encode()
 			}
@@ -230,9 +166,7 @@ type opsCounter struct {
 }
 
 func (c opsCounter) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.s.mu.Lock()
-	c.s.hits = append(c.s.hits, r.URL.Path)
-	c.s.mu.Unlock()
+	c.s.Hit(r.URL.Path)
 	return c.rt.RoundTrip(r)
 }
 

@@ -245,9 +245,7 @@ func TestOpsWaitHonoursContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	release := make(chan struct{})
-	s.mu.Lock()
-	s.block = release
-	s.mu.Unlock()
+	s.Hold(release)
 	loaded := make(chan error, 1)
 	go func() {
 		_, err := c.ops.Resolve(context.Background(), "createCoreV1NamespacedPod", "")
@@ -484,9 +482,7 @@ func TestShortNameOfANewGroupVersionIsNotTakenFromAnother(t *testing.T) {
 	if err != nil || op.GroupVersion != "autoscaling/v1" {
 		t.Fatalf("autoscaling/v1: %v, %v", op, err)
 	}
-	s.mu.Lock()
-	s.hidden = map[string]bool{} // autoscaling/v2 is published now
-	s.mu.Unlock()
+	s.show("apis/autoscaling/v2") // published now
 	op, err = c.ops.Resolve(ctx, "createNamespacedHorizontalPodAutoscaler", "autoscaling/v2")
 	if err != nil || op.GroupVersion != "autoscaling/v2" {
 		t.Fatalf("an autoscaling/v2 object got %v (%v), want its own group-version's operation", op, err)
