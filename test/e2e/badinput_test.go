@@ -97,7 +97,7 @@ func TestBadInputs(t *testing.T) {
 			p := kobj.New("v1", "ConfigMap")
 			_ = p.Set("metadata.name", []any{"a"})
 			return cm("x").Merge(p)
-		}, `at "metadata.name": cannot merge a list into a string`, nil, nil},
+		}, `path "metadata.name": cannot merge a list into a string`, nil, nil},
 		{"namespace mismatch", func() error { _, err := cm("x").Create(ctx, kobj.InNamespace("elsewhere")); return err },
 			`namespace "elsewhere" given by option, but metadata.namespace is`, nil, nil},
 		{"namespace on a cluster-scoped kind", func() error {
