@@ -37,21 +37,6 @@ func (o *Object) Equal(p *Object) bool {
 	return jsonvalue.Equal(o.u.Object, p.u.Object)
 }
 
-// MergeOption changes how Merge works; Overwrite is the one there is.
-type MergeOption interface{ applyToMerge(*mergeOptions) }
-
-type (
-	mergeOptions    struct{ overwrite bool }
-	overwriteOption struct{}
-)
-
-func (overwriteOption) applyToMerge(o *mergeOptions) { o.overwrite = true }
-
-// Overwrite returns a MergeOption under which the null values of the object
-// merged in clear (delete) the same fields of the target, rather than being
-// skipped. A null element of a list sets the target's element to null.
-func Overwrite() MergeOption { return overwriteOption{} }
-
 // mergeError is the error Merge returns. It wraps a *PathError whose Path
 // names the node, so that errors.As finds it.
 type mergeError struct{ err *PathError }
