@@ -3,6 +3,7 @@ package kobj
 import (
 	"fmt"
 	"io"
+	"net"
 	"time"
 )
 
@@ -223,4 +224,18 @@ func (o outputOption) applyToExec(so *streamOptions) {
 	} else {
 		so.stdout = o.w
 	}
+}
+
+// ListenAddress makes PortForward listen on an address of this machine
+// (an IP address, or "localhost" for 127.0.0.1 and ::1) instead of
+// localhost; given more than once, it listens on each. PortForward takes
+// it.
+type ListenAddress string
+
+func (a ListenAddress) applyToPortForward(so *streamOptions) {
+	if a != "localhost" && net.ParseIP(string(a)) == nil {
+		so.fail("ListenAddress(%q): want an IP address or localhost", string(a))
+		return
+	}
+	so.addresses = append(so.addresses, string(a))
 }

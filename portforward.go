@@ -3,7 +3,6 @@ package kobj
 import (
 	"context"
 	"errors"
-	"net"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/portforward"
@@ -111,16 +110,3 @@ func (p *PortForward) Err() error { return p.f.Err() }
 // ended. It returns the error that had ended it before, if any, and is
 // safe to call more than once.
 func (p *PortForward) Close() error { return p.f.Close() }
-
-// ListenAddress makes PortForward listen on an address of this machine
-// (an IP address, or "localhost" for 127.0.0.1 and ::1) instead of
-// localhost; given more than once, it listens on each.
-type ListenAddress string
-
-func (a ListenAddress) applyToPortForward(so *streamOptions) {
-	if a != "localhost" && net.ParseIP(string(a)) == nil {
-		so.fail("ListenAddress(%q): want an IP address or localhost", string(a))
-		return
-	}
-	so.addresses = append(so.addresses, string(a))
-}
