@@ -57,18 +57,6 @@ type ChangeSet struct {
 	Changes []Change
 }
 
-// setOptions gathers the options of ApplyAll and DeleteAll.
-type setOptions struct {
-	apply           []ApplyOption  // for each object's Apply
-	del             []DeleteOption // for each object's Delete
-	waitForDeletion bool
-	dryRun          bool    // ApplyAll: DryRun
-	prune           bool    // ApplyAll: Prune
-	parent          *Object // Prune's parent
-	tooling         string  // ApplySetTooling, else DefaultApplySetTooling
-	recreate        bool    // RecreateOnImmutable
-}
-
 // ApplyAll applies a set of objects with server-side apply, in stages so
 // that what an object needs exists before it: CRDs and Namespaces first,
 // then the rest, and an object with a [DependsOnAnnotation] after what it

@@ -8,16 +8,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// WaitForDeletionOption is what [WaitForDeletion] returns; see there.
-type WaitForDeletionOption struct{}
-
-// WaitForDeletion makes DeleteAll wait, stage by stage, until the objects
-// it deleted are gone from the server (their finalizers done) before it
-// deletes the next stage, and before it returns.
-func WaitForDeletion() WaitForDeletionOption { return WaitForDeletionOption{} }
-
-func (WaitForDeletionOption) applyToDeleteAll(so *setOptions) { so.waitForDeletion = true }
-
 // DeleteAll deletes a set of objects in the reverse of the order in which
 // ApplyAll applies it: the stages last to first (the objects of one stage
 // concurrently, at most 8 at a time), so that custom resources go before

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 
@@ -114,54 +113,4 @@ func (t *target) connectURL(sub string, opts runtime.Object) (*url.URL, error) {
 	}
 	req := t.subresourceRequest("POST", sub, q)
 	return t.c.url(req.path, req.query), nil
-}
-
-// ExecFlagOption is what [TTY] and [CheckExitCode] return; see there.
-type ExecFlagOption struct{ checkExit bool }
-
-// TTY makes Exec allocate a terminal for the command; its stderr then
-// goes to stdout.
-func TTY() ExecFlagOption { return ExecFlagOption{} }
-
-// CheckExitCode makes Exec fail, with an error wrapping an *ExitError,
-// when the command exits with a non-zero code.
-func CheckExitCode() ExecFlagOption { return ExecFlagOption{checkExit: true} }
-
-func (f ExecFlagOption) applyToExec(so *streamOptions) {
-	if f.checkExit {
-		so.checkExit = true
-	} else {
-		so.tty = true
-	}
-}
-
-// StdinOption is what [Stdin] returns; see there.
-type StdinOption struct{ r io.Reader }
-
-// Stdin sends r to the command's standard input, then closes it when r
-// ends (io.EOF).
-func Stdin(r io.Reader) StdinOption { return StdinOption{r} }
-
-func (s StdinOption) applyToExec(so *streamOptions) { so.stdin = s.r }
-
-// OutputOption is what [Stdout] and [Stderr] return; see there.
-type OutputOption struct {
-	w      io.Writer
-	stderr bool
-}
-
-// Stdout writes the command's standard output to w as it comes, instead
-// of ExecResult.Stdout.
-func Stdout(w io.Writer) OutputOption { return OutputOption{w: w} }
-
-// Stderr writes the command's standard error to w as it comes, instead of
-// ExecResult.Stderr.
-func Stderr(w io.Writer) OutputOption { return OutputOption{w: w, stderr: true} }
-
-func (o OutputOption) applyToExec(so *streamOptions) {
-	if o.stderr {
-		so.stderr = o.w
-	} else {
-		so.stdout = o.w
-	}
 }

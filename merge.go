@@ -38,21 +38,6 @@ func (o *Object) Equal(p *Object) bool {
 	return jsonvalue.Equal(o.u.Object, p.u.Object)
 }
 
-// MergeOption changes how Merge works; Overwrite is the one there is.
-type MergeOption interface{ applyToMerge(*mergeOptions) }
-
-type (
-	mergeOptions    struct{ overwrite bool }
-	overwriteOption struct{}
-)
-
-func (overwriteOption) applyToMerge(o *mergeOptions) { o.overwrite = true }
-
-// Overwrite returns a MergeOption under which the null values of the object
-// merged in clear (delete) the same fields of the target, rather than being
-// skipped. A null element of a list sets the target's element to null.
-func Overwrite() MergeOption { return overwriteOption{} }
-
 // Merge copies the values of p into o, recursively (Hikaru's merge). Maps
 // merge key by key; lists merge element by element, where two maps merge
 // and otherwise p's element replaces o's, and p's extra elements are

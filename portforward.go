@@ -3,7 +3,6 @@ package kobj
 import (
 	"context"
 	"errors"
-	"net"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -134,16 +133,3 @@ var (
 	closed       = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 	errNoForward = errors.New("kobj: this PortForward was not started by Object.PortForward")
 )
-
-// ListenAddress makes PortForward listen on an address of this machine
-// (an IP address, or "localhost" for 127.0.0.1 and ::1) instead of
-// localhost; given more than once, it listens on each.
-type ListenAddress string
-
-func (a ListenAddress) applyToPortForward(so *streamOptions) {
-	if a != "localhost" && net.ParseIP(string(a)) == nil {
-		so.fail("ListenAddress(%q): want an IP address or localhost", string(a))
-		return
-	}
-	so.addresses = append(so.addresses, string(a))
-}

@@ -1,7 +1,34 @@
 package kobj
 
-// PruneOption is what [Prune] returns; see there.
-type PruneOption struct{ parent *Object }
+// The options of the verbs on a set of objects, [Client.ApplyAll] and
+// [Client.DeleteAll]: the set's own (Prune, ApplySetTooling,
+// RecreateOnImmutable, WaitForDeletion), and those of Apply and Delete
+// they pass on to each object (DryRun, FieldManager, Force,
+// FieldValidation; PropagationPolicy, GracePeriod).
+
+// ApplyAllOption is an option that [Client.ApplyAll] takes: [FieldManager],
+// [Force] and [FieldValidation], passed on to each object's Apply; [DryRun];
+// and [Prune], [ApplySetTooling] and [RecreateOnImmutable].
+type ApplyAllOption interface{ applyToApplyAll(*setOptions) }
+
+// DeleteAllOption is an option that [Client.DeleteAll] takes:
+// [PropagationPolicy] and [GracePeriod], passed on to each object's Delete,
+// and [WaitForDeletion].
+type DeleteAllOption interface{ applyToDeleteAll(*setOptions) }
+
+// setOptions gathers the options of ApplyAll and DeleteAll.
+type setOptions struct {
+	apply           []ApplyOption  // for each object's Apply
+	del             []DeleteOption // for each object's Delete
+	waitForDeletion bool
+	dryRun          bool    // ApplyAll: DryRun
+	prune           bool    // ApplyAll: Prune
+	parent          *Object // Prune's parent
+	tooling         string  // ApplySetTooling, else DefaultApplySetTooling
+	recreate        bool    // RecreateOnImmutable
+}
+
+type pruneOption struct{ parent *Object }
 
 // Prune makes ApplyAll manage its objects as an ApplySet (KEP-3659) whose
 // parent is the given object, the way `kubectl apply --server-side
@@ -31,15 +58,16 @@ type PruneOption struct{ parent *Object }
 // ("kobj/<version>"): a set whose parent another tool manages is refused
 // with [ErrForeignApplySet], and kubectl likewise refuses a set kobj
 // manages, unless [ApplySetTooling] says otherwise.
-func Prune(parent *Object) PruneOption { return PruneOption{parent: parent} }
+//
+// ApplyAll takes it.
+func Prune(parent *Object) ApplyAllOption { return pruneOption{parent: parent} }
 
-func (p PruneOption) applyToApplyAll(so *setOptions) {
+func (p pruneOption) applyToApplyAll(so *setOptions) {
 	so.prune = true
 	so.parent = p.parent
 }
 
-// ApplySetToolingOption is what [ApplySetTooling] returns; see there.
-type ApplySetToolingOption string
+type applySetToolingOption string
 
 // ApplySetTooling makes ApplyAll with [Prune] write tooling (in the form
 // "<tool name>/<version>") as the parent's tooling annotation instead of
@@ -48,14 +76,14 @@ type ApplySetToolingOption string
 // existing parent, as kubectl does: ApplySetTooling("kubectl/v1.37.2")
 // lets kobj take over a set that `kubectl apply --applyset` manages, and
 // lets kubectl go on managing the set afterwards. A value without a name
-// and a version is an error before any request.
-func ApplySetTooling(tooling string) ApplySetToolingOption { return ApplySetToolingOption(tooling) }
+// and a version is an error before any request. ApplyAll takes it.
+func ApplySetTooling(tooling string) ApplyAllOption {
+	return applySetToolingOption(tooling)
+}
 
-func (t ApplySetToolingOption) applyToApplyAll(so *setOptions) { so.tooling = string(t) }
+func (t applySetToolingOption) applyToApplyAll(so *setOptions) { so.tooling = string(t) }
 
-// RecreateOnImmutableOption is what [RecreateOnImmutable] returns; see
-// there.
-type RecreateOnImmutableOption struct{}
+type recreateOnImmutableOption struct{}
 
 // RecreateOnImmutable makes ApplyAll replace an object whose apply the
 // server refuses because it changes an immutable field (a 422 Invalid
@@ -66,14 +94,16 @@ type RecreateOnImmutableOption struct{}
 // Change has Action [Created] and Recreated set. With [DryRun], nothing is
 // deleted and the Change says what would happen. Without this option such
 // an object fails with the server's error.
-func RecreateOnImmutable() RecreateOnImmutableOption { return RecreateOnImmutableOption{} }
+// ApplyAll takes it.
+func RecreateOnImmutable() ApplyAllOption { return recreateOnImmutableOption{} }
 
-func (RecreateOnImmutableOption) applyToApplyAll(so *setOptions) { so.recreate = true }
+func (recreateOnImmutableOption) applyToApplyAll(so *setOptions) { so.recreate = true }
 
-// applyToApplyAll makes ApplyAll a dry run: every object is applied with
-// dryRun=All, the ApplySet parent is not written, and nothing is pruned or
-// deleted; the ChangeSet says what would be done.
-func (d DryRunOption) applyToApplyAll(so *setOptions) {
-	so.dryRun = true
-	so.apply = append(so.apply, d)
-}
+type waitForDeletionOption struct{}
+
+// WaitForDeletion makes DeleteAll wait, stage by stage, until the objects
+// it deleted are gone from the server (their finalizers done) before it
+// deletes the next stage, and before it returns. DeleteAll takes it.
+func WaitForDeletion() DeleteAllOption { return waitForDeletionOption{} }
+
+func (waitForDeletionOption) applyToDeleteAll(so *setOptions) { so.waitForDeletion = true }
