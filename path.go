@@ -1,8 +1,6 @@
 package kobj
 
 import (
-	"errors"
-
 	"github.com/kobj-dev/kobj/internal/fieldpath"
 )
 
@@ -11,9 +9,10 @@ import (
 
 // pathError turns fieldpath's *Error into the public *PathError, with the
 // same Path, At, cause and message; other errors (and nil) pass unchanged.
+// fieldpath returns its *Error unwrapped, so a type assertion is enough, and
+// unlike errors.As it costs no allocation on the success path (nil).
 func pathError(err error) error {
-	var fe *fieldpath.Error
-	if errors.As(err, &fe) {
+	if fe, ok := err.(*fieldpath.Error); ok {
 		return &PathError{Path: fe.Path, At: fe.At, Err: fe.Err}
 	}
 	return err
