@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
-	"slices"
-	"strings"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/kobj-dev/kobj/internal/fieldpath"
 	"github.com/kobj-dev/kobj/internal/jsonvalue"
 )
 
@@ -68,91 +65,7 @@ func (o *Object) Merge(p *Object, opts ...MergeOption) (err error) {
 	} else if sameMap(o.u.Object, src) {
 		src = jsonvalue.Copy(src).(map[string]any)
 	}
-	// A dry run finds any conflict before anything is changed; the apply
-	// run meets exactly the same values, so it cannot fail half way.
-	m := merger{overwrite: mo.overwrite}
-	if _, err := m.merge(o.u.Object, src, nil); err != nil {
-		return err
-	}
-	m.apply = true
-	_, err = m.merge(o.u.Object, src, nil) // cannot fail: the dry run saw the same values
-	return err
-}
-
-type merger struct {
-	overwrite bool
-	apply     bool // false: only look for conflicts, change nothing
-}
-
-// merge merges src into dst (both non-null) at path at and returns the value
-// to store in dst's place.
-func (m *merger) merge(dst, src any, at []segment) (any, error) {
-	switch s := src.(type) {
-	case map[string]any:
-		d, ok := dst.(map[string]any)
-		if !ok {
-			return nil, m.conflict(at, "map", dst)
-		}
-		for _, k := range jsonvalue.SortedKeys(s) {
-			sv := s[k]
-			dv, has := d[k]
-			switch {
-			case jsonvalue.IsNull(sv):
-				if m.apply && m.overwrite {
-					delete(d, k)
-				}
-			case !has || jsonvalue.IsNull(dv):
-				if m.apply {
-					d[k] = jsonvalue.Copy(sv)
-				}
-			default:
-				nv, err := m.merge(dv, sv, append(at[:len(at):len(at)], segment{key: k}))
-				if err != nil {
-					return nil, err
-				}
-				if m.apply {
-					d[k] = nv
-				}
-			}
-		}
-		return d, nil
-	case []any:
-		d, ok := dst.([]any)
-		if !ok {
-			return nil, m.conflict(at, "list", dst)
-		}
-		for i, se := range s {
-			switch {
-			case i >= len(d):
-				if m.apply {
-					d = append(d, jsonvalue.Copy(se))
-				}
-			case jsonvalue.IsNull(se):
-				if m.apply && m.overwrite {
-					d[i] = nil
-				}
-			default:
-				dm, dok := d[i].(map[string]any)
-				sm, sok := se.(map[string]any)
-				if dok && sok && dm != nil {
-					if _, err := m.merge(dm, sm, append(at[:len(at):len(at)], segment{index: i, bracket: true})); err != nil {
-						return nil, err
-					}
-				} else if m.apply {
-					d[i] = jsonvalue.Copy(se)
-				}
-			}
-		}
-		return d, nil
-	}
-	return src, nil
-}
-
-func (m *merger) conflict(at []segment, what string, dst any) error {
-	return &PathError{
-		Path: formatPath(at),
-		Err:  fmt.Errorf("cannot merge a %s into %s", what, aTypeName(dst)),
-	}
+	return pathError(fieldpath.Merge(o.u.Object, src, mo.overwrite))
 }
 
 // DiffType is the kind of a Difference.
@@ -207,95 +120,19 @@ func (o *Object) Diff(p *Object) []Difference {
 		}
 		return x.u.Object
 	}
-	var r diffReporter
-	cmp.Equal(root(o), root(p), cmp.Reporter(&r),
-		// Lists compare index by index, so that a path holds on both sides.
-		cmp.Transformer("list", func(l []any) map[int]any {
-			m := make(map[int]any, len(l))
-			for i, e := range l {
-				m[i] = e
-			}
-			return m
-		}),
-		cmp.FilterValues(func(a, b any) bool { return jsonvalue.IsNumber(a) && jsonvalue.IsNumber(b) }, cmp.Comparer(jsonvalue.NumbersEqual)),
-		cmp.FilterValues(func(x, y any) bool {
-			return jsonvalue.IsNull(x) && jsonvalue.IsNull(y) && reflect.TypeOf(x) != reflect.TypeOf(y)
-		}, cmp.Comparer(func(x, y any) bool { return true })),
-	)
-	slices.SortStableFunc(r.found, func(a, b found) int { return compareSegments(a.segs, b.segs) })
 	var out []Difference
-	for _, f := range r.found {
-		out = append(out, Difference{formatPath(f.segs), f.d.Type, f.d.Old, f.d.New})
-	}
+	fieldpath.Diff(root(o), root(p), func(path string, kind fieldpath.ChangeKind, old, new any) {
+		out = append(out, Difference{path, diffType(kind), old, new})
+	})
 	return out
 }
 
-// diffReporter is a cmp.Reporter that records each differing leaf.
-type diffReporter struct {
-	steps []cmp.PathStep
-	found []found
-}
-
-type found struct {
-	segs []segment
-	d    Difference
-}
-
-func (r *diffReporter) PushStep(ps cmp.PathStep) { r.steps = append(r.steps, ps) }
-func (r *diffReporter) PopStep()                 { r.steps = r.steps[:len(r.steps)-1] }
-
-func (r *diffReporter) Report(res cmp.Result) {
-	if res.Equal() {
-		return
+func diffType(k fieldpath.ChangeKind) DiffType {
+	switch k {
+	case fieldpath.Added:
+		return DiffAdded
+	case fieldpath.Removed:
+		return DiffRemoved
 	}
-	var segs []segment
-	var last cmp.PathStep
-	for _, s := range r.steps {
-		mi, ok := s.(cmp.MapIndex)
-		if !ok {
-			continue
-		}
-		last = s
-		if k := mi.Key(); k.Kind() == reflect.Int {
-			segs = append(segs, segment{index: int(k.Int()), bracket: true})
-		} else {
-			segs = append(segs, segment{key: k.String()})
-		}
-	}
-	d := Difference{Type: DiffChanged}
-	vx, vy := r.steps[len(r.steps)-1].Values()
-	if last != nil {
-		if lx, ly := last.Values(); !lx.IsValid() {
-			d.Type = DiffAdded
-		} else if !ly.IsValid() {
-			d.Type = DiffRemoved
-		}
-	}
-	value := func(v reflect.Value) any {
-		if v.IsValid() && v.CanInterface() {
-			return jsonvalue.Copy(v.Interface())
-		}
-		return nil
-	}
-	d.Old, d.New = value(vx), value(vy)
-	r.found = append(r.found, found{segs: segs, d: d})
-}
-
-// compareSegments orders paths segment by segment: list indexes by number,
-// before field names, which are in string order; a prefix comes first.
-func compareSegments(a, b []segment) int {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		switch x, y := a[i], b[i]; {
-		case x.bracket != y.bracket:
-			if x.bracket {
-				return -1
-			}
-			return 1
-		case x.bracket && x.index != y.index:
-			return x.index - y.index
-		case !x.bracket && x.key != y.key:
-			return strings.Compare(x.key, y.key)
-		}
-	}
-	return len(a) - len(b)
+	return DiffChanged
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kobj-dev/kobj/internal/fieldpath"
 )
 
 // mtObj builds an object from JSON, adding apiVersion and kind when absent.
@@ -396,9 +398,9 @@ func TestDiffDeterministicAcrossBuildOrder(t *testing.T) {
 		paths = append(paths, d.Path)
 	}
 	want := []string{`data["10"]`, `data["9"]`, `data.alpha`, `data["beta/x"]`, `data.gamma`, `data["m.n"]`, `data.zeta`}
-	// Normalize the expected paths to formatPath's spelling (beta/x needs no quotes).
+	// Normalize the expected paths to fieldpath.Format's spelling (beta/x needs no quotes).
 	for i, w := range want {
-		want[i] = formatPath(mtMustParse(t, w))
+		want[i] = fieldpath.Format(mtMustParse(t, w))
 	}
 	if !slices.Equal(paths, want) {
 		t.Errorf("paths %q, want %q", paths, want)
@@ -417,7 +419,7 @@ func mtMapSet(m any, k string, v any) map[string]any {
 	return mm
 }
 
-func mtMustParse(t *testing.T, path string) []segment {
+func mtMustParse(t *testing.T, path string) []fieldpath.Segment {
 	t.Helper()
 	segs, err := parsePath(path)
 	if err != nil {

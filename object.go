@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kobj-dev/kobj/internal/fieldpath"
 	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -86,7 +87,7 @@ func describe(v any) string {
 	if s, ok := v.(string); ok {
 		return fmt.Sprintf("%q", s)
 	}
-	return fmt.Sprintf("%s %v", typeName(v), v)
+	return fmt.Sprintf("%s %v", fieldpath.TypeName(v), v)
 }
 
 // FromJSON returns the object that the JSON document b encodes. Numbers
@@ -225,7 +226,7 @@ func (o *Object) Get(path string) (any, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return lookup(o.u.Object, segs)
+	return fieldpath.Lookup(o.u.Object, segs)
 }
 
 // Set stores v at path, creating the maps on the way, and returns nil. An
@@ -241,7 +242,7 @@ func (o *Object) Set(path string, v any) error {
 	if err != nil {
 		return &PathError{Path: path, Err: err}
 	}
-	return assign(path, o.u.Object, segs, jv)
+	return pathError(fieldpath.Assign(path, o.u.Object, segs, jv))
 }
 
 // Remove deletes the field or list element at path; it reports whether
@@ -251,27 +252,7 @@ func (o *Object) Remove(path string) bool {
 	if err != nil {
 		return false
 	}
-	parent, ok := lookup(o.u.Object, segs[:len(segs)-1])
-	if !ok {
-		return false
-	}
-	last := segs[len(segs)-1]
-	switch p := parent.(type) {
-	case map[string]any:
-		if _, ok := p[last.key]; ok && !last.bracket {
-			delete(p, last.key)
-			return true
-		}
-	case []any:
-		if i, ok := listIndex(last.index, len(p)); ok && last.isIndex() {
-			rest := append(p[:i:i], p[i+1:]...)
-			if len(segs) == 1 {
-				return false
-			}
-			return assign("", o.u.Object, segs[:len(segs)-1], rest) == nil
-		}
-	}
-	return false
+	return fieldpath.Remove(o.u.Object, segs)
 }
 
 // getTyped reads path and converts its value with conv.
@@ -281,7 +262,7 @@ func getTyped[T any](o *Object, path, want string, conv func(any) (T, bool)) (T,
 	if err != nil {
 		return zero, err
 	}
-	v, ok := lookup(o.u.Object, segs)
+	v, ok := fieldpath.Lookup(o.u.Object, segs)
 	if !ok {
 		return zero, &PathError{Path: path, Err: ErrPathNotFound}
 	}
@@ -324,26 +305,7 @@ func (o *Object) GetMap(path string) (map[string]any, error) {
 // FindByName returns the path of every field called name, at any depth, in
 // a stable order (map keys sorted, lists in order). Each path works with Get.
 func (o *Object) FindByName(name string) []string {
-	var out []string
-	var walk func(v any, at []segment)
-	walk = func(v any, at []segment) {
-		switch n := v.(type) {
-		case map[string]any:
-			for _, k := range jsonvalue.SortedKeys(n) {
-				p := append(at[:len(at):len(at)], segment{key: k})
-				if k == name {
-					out = append(out, formatPath(p))
-				}
-				walk(n[k], p)
-			}
-		case []any:
-			for i, e := range n {
-				walk(e, append(at[:len(at):len(at)], segment{index: i, bracket: true}))
-			}
-		}
-	}
-	walk(o.u.Object, nil)
-	return out
+	return fieldpath.FindField(o.u.Object, name)
 }
 
 // String returns the object's kind, namespace and name, for logs.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kobj-dev/kobj/internal/fieldpath"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -227,12 +228,12 @@ func FuzzPath(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := parsePath(formatPath(segs))
+		again, err := parsePath(fieldpath.Format(segs))
 		if err != nil {
-			t.Fatalf("formatPath(%q) = %q does not parse: %v", path, formatPath(segs), err)
+			t.Fatalf("fieldpath.Format(%q) = %q does not parse: %v", path, fieldpath.Format(segs), err)
 		}
-		if formatPath(again) != formatPath(segs) {
-			t.Fatalf("%q formats to %q, then to %q", path, formatPath(segs), formatPath(again))
+		if fieldpath.Format(again) != fieldpath.Format(segs) {
+			t.Fatalf("%q formats to %q, then to %q", path, fieldpath.Format(segs), fieldpath.Format(again))
 		}
 		o := New("v1", "A")
 		_ = o.Set(path, "v")

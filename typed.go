@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kobj-dev/kobj/internal/fieldpath"
 	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	"github.com/kobj-dev/kobj/internal/typedwalk"
 )
@@ -57,14 +58,14 @@ func ItemsAs[T any](list *Object, opts ...IntoOption) (_ []T, err error) {
 	}
 	raw, ok := items.([]any)
 	if !ok && items != nil {
-		return nil, fmt.Errorf("%s: items is %s, not a list", list, typeName(items))
+		return nil, fmt.Errorf("%s: items is %s, not a list", list, fieldpath.TypeName(items))
 	}
 	io := gatherInto(opts)
 	out := make([]T, len(raw))
 	for i, e := range raw {
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("item %d: not an object but %s", i, typeName(e))
+			return nil, fmt.Errorf("item %d: not an object but %s", i, fieldpath.TypeName(e))
 		}
 		if err := typedwalk.CheckKind(m, &out[i]); err != nil {
 			return nil, fmt.Errorf("item %d: %w", i, err)
