@@ -40,6 +40,7 @@ func (d *deprecationCounter) take() []string {
 // ApplyAll (a create, then a change) hands the warning to the handler
 // once, as kubectl shows it once (it reached the handler twice).
 func TestApplyAllWarnsOncePerCall(t *testing.T) {
+	requireServerVersion(t, "1.33", "v1 Endpoints is deprecated, and warned about, from v1.33")
 	t.Parallel()
 	ctx := testContext(t, time.Minute)
 	counter := &deprecationCounter{}
