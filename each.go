@@ -123,9 +123,9 @@ func (o *Object) each(ctx context.Context, opts []ReadOption, yield func(*Object
 		return nil
 	})
 	if pages > 0 && ctx.Err() == nil && (apierrors.IsResourceExpired(err) || apierrors.IsGone(err)) {
-		return fmt.Errorf("the walk ended after %d items (%d pages): the list expired on the server before page %d was read "+
-			"(its continue token is older than the server keeps); range over Each again to walk the current list from its start: %w",
-			yielded, pages, pages+1, err)
+		return fmt.Errorf("the walk ended after %d items, before page %d: the list expired on the server "+
+			"(its continue token names a version the server no longer keeps); range over Each again to walk the current list from its start: %w",
+			yielded, pages+1, err)
 	}
 	return err
 }
