@@ -179,13 +179,16 @@ func TestEach(t *testing.T) {
 	})
 
 	t.Run("peak heap: Each against Read", func(t *testing.T) {
-		each := peakHeap(func() {
-			for _, err := range kobj.New("v1", "ConfigMapList").Each(ctx, kobj.WithClient(c), kobj.InNamespace(ns), kobj.Limit(100)) {
-				if err != nil {
-					t.Fatal(err)
+		walk := func(limit kobj.Limit) func() {
+			return func() {
+				for _, err := range kobj.New("v1", "ConfigMapList").Each(ctx, kobj.WithClient(c), kobj.InNamespace(ns), limit) {
+					if err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
-		})
+		}
+		each, each500 := peakHeap(walk(100)), peakHeap(walk(500))
 		read := peakHeap(func() {
 			list, err := kobj.New("v1", "ConfigMapList").Read(ctx, kobj.WithClient(c), kobj.InNamespace(ns), kobj.Limit(100))
 			if err != nil {
@@ -193,7 +196,8 @@ func TestEach(t *testing.T) {
 			}
 			runtime.KeepAlive(list)
 		})
-		t.Logf("peak heap above the start, %d ConfigMaps, pages of 100: Each %.1f MB, Read %.1f MB", eachObjects, float64(each)/1e6, float64(read)/1e6)
+		t.Logf("peak heap above the start, %d ConfigMaps: Each pages of 100 %.1f MB, of 500 %.1f MB; Read (pages of 100) %.1f MB",
+			eachObjects, float64(each)/1e6, float64(each500)/1e6, float64(read)/1e6)
 	})
 }
 
