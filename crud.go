@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"github.com/kobj-dev/kobj/internal/cachekit"
 	"github.com/kobj-dev/kobj/internal/pager"
@@ -153,20 +152,12 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 	var last metav1.ListMeta
 	err = t.eachPage(ctx, lo, "", func(page pager.Page) error {
 		last = page.Metadata
-		for i, raw := range page.Items {
-			// Each item keeps the server's JSON of itself, so that an Update
-			// through Items() sends only its changes, removals included.
-			var m map[string]any
-			if err := utiljson.Unmarshal(raw, &m); err != nil || m == nil {
-				return fmt.Errorf("decoding list item %d: not an object (%v)", len(items)+i, err)
+		for _, raw := range page.Items {
+			item, err := listItem(raw, len(items), apiVersion, itemKind, o.client)
+			if err != nil {
+				return err
 			}
-			if _, ok := m["apiVersion"]; !ok {
-				m["apiVersion"] = apiVersion
-			}
-			if _, ok := m["kind"]; !ok {
-				m["kind"] = itemKind
-			}
-			items = append(items, fromServer(m, raw, o.client))
+			items = append(items, item)
 		}
 		return nil
 	})

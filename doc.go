@@ -50,7 +50,8 @@
 // concurrent change makes the server answer Conflict instead of being lost.
 // [Object.Edit] runs a function on the object and then updates it, with
 // [Rollback] and [RetryOnConflict] at hand. Reading a list kind (PodList)
-// lists every page and fills [Object.Items].
+// lists every page and fills [Object.Items]; [Object.Each] walks a list of
+// any size instead, yielding its items page by page and holding one page.
 //
 // # Options
 //

@@ -57,6 +57,26 @@ func ExampleObject_Read_list() {
 	}
 }
 
+func ExampleObject_Each() {
+	ctx := context.Background()
+	// Every Pod of the cluster, 500 at a time: one page is held, whatever
+	// the size of the list. Break to stop; no further page is asked for.
+	n := 0
+	for pod, err := range kobj.New("v1", "PodList").Each(ctx, kobj.AllNamespaces(), kobj.Limit(500)) {
+		if err != nil {
+			// The last thing yielded. apierrors.IsResourceExpired(err): the
+			// list expired between two pages (the server compacted its
+			// history); range again to walk it from the start.
+			log.Fatal(err)
+		}
+		if phase, _ := pod.GetString("status.phase"); phase == "Failed" {
+			n++
+			fmt.Println(pod.Namespace(), pod.Name())
+		}
+	}
+	fmt.Println(n, "failed pods")
+}
+
 func ExampleObject_Update() {
 	ctx := context.Background()
 	d, err := kobj.New("apps/v1", "Deployment").Read(ctx, kobj.Named("web"), kobj.InNamespace("default"))

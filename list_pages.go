@@ -2,8 +2,12 @@ package kobj
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 
 	"github.com/kobj-dev/kobj/internal/pager"
 )
@@ -25,4 +29,23 @@ func (t *target) eachPage(ctx context.Context, opts metav1.ListOptions, accept s
 		return resp.Body, nil
 	}
 	return pager.Each(ctx, fetch, opts, fn)
+}
+
+// listItem makes the i-th item of a list from the server's JSON of it,
+// with the client c. The item keeps that JSON as its server copy, so that
+// an Update of it sends only its changes, removals included. An item
+// without apiVersion or kind (the server leaves them out of a list's
+// items) gets the list's item kind.
+func listItem(raw json.RawMessage, i int, apiVersion, kind string, c *Client) (*Object, error) {
+	var m map[string]any
+	if err := utiljson.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("decoding list item %d: not an object (%v)", i, err)
+	}
+	if _, ok := m["apiVersion"]; !ok {
+		m["apiVersion"] = apiVersion
+	}
+	if _, ok := m["kind"]; !ok {
+		m["kind"] = kind
+	}
+	return fromServer(m, raw, c), nil
 }

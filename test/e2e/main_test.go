@@ -34,6 +34,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	cfg, serverVersion = plane.Config, plane.Version
+	etcdURL = plane.Env.ControlPlane.Etcd.URL
 	code := m.Run()
 	if err := plane.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: stopping the control plane:", err)
