@@ -13,7 +13,7 @@ import (
 // comment says which verbs take them. The verbs' interfaces:
 //
 //   - [CreateOption]: [Object.Create]
-//   - [ReadOption]: [Object.Read]
+//   - [ReadOption]: [Object.Read], [Object.Each]
 //   - [UpdateOption]: [Object.Update]
 //   - [DeleteOption]: [Object.Delete]
 //   - [EditOption]: [Object.Edit]
@@ -35,7 +35,7 @@ import (
 // CreateOption is an option that [Object.Create] takes.
 type CreateOption interface{ applyToCreate(*callOptions) }
 
-// ReadOption is an option that [Object.Read] takes.
+// ReadOption is an option that [Object.Read] and [Object.Each] take.
 type ReadOption interface{ applyToRead(*callOptions) }
 
 // UpdateOption is an option that [Object.Update] takes.

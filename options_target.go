@@ -6,7 +6,7 @@ package kobj
 
 // Named gives the object's name for a call; it must agree with
 // metadata.name when both are set. Create, Read, Update, Delete, Edit and
-// Apply take it.
+// Apply take it; Each refuses it (it walks a list).
 type Named string
 
 func (n Named) apply(co *callOptions)         { co.name = string(n) }
@@ -19,8 +19,8 @@ func (n Named) applyToApply(co *callOptions)  { n.apply(co) }
 
 // InNamespace gives the namespace for a call; it must agree with
 // metadata.namespace when both are set, and is an error for a
-// cluster-scoped kind. Create, Read, Update, Delete, Edit, Apply, Watch,
-// Logs, LogLines, Exec and PortForward take it.
+// cluster-scoped kind. Create, Read, Each, Update, Delete, Edit, Apply,
+// Watch, Logs, LogLines, Exec and PortForward take it.
 type InNamespace string
 
 func (n InNamespace) apply(co *callOptions)                { co.namespace = string(n) }
@@ -37,29 +37,30 @@ func (n InNamespace) applyToPortForward(so *streamOptions) { n.apply(&so.call) }
 
 type allNamespacesOption struct{}
 
-// AllNamespaces makes the Read or Watch of a list span every namespace.
-// Read and Watch take it.
+// AllNamespaces makes the Read, Each or Watch of a list span every
+// namespace. Read, Each and Watch take it.
 func AllNamespaces() allNamespacesOption { return allNamespacesOption{} }
 
 func (allNamespacesOption) applyToRead(co *callOptions)  { co.allNamespaces = true }
 func (allNamespacesOption) applyToWatch(co *callOptions) { co.allNamespaces = true }
 
-// LabelSelector filters the Read or Watch of a list, as kubectl -l does.
-// Read and Watch take it.
+// LabelSelector filters the Read, Each or Watch of a list, as kubectl -l
+// does. Read, Each and Watch take it.
 type LabelSelector string
 
 func (s LabelSelector) applyToRead(co *callOptions)  { co.labelSelector = string(s) }
 func (s LabelSelector) applyToWatch(co *callOptions) { co.labelSelector = string(s) }
 
-// FieldSelector filters the Read or Watch of a list, as kubectl
-// --field-selector does. Read and Watch take it.
+// FieldSelector filters the Read, Each or Watch of a list, as kubectl
+// --field-selector does. Read, Each and Watch take it.
 type FieldSelector string
 
 func (s FieldSelector) applyToRead(co *callOptions)  { co.fieldSelector = string(s) }
 func (s FieldSelector) applyToWatch(co *callOptions) { co.fieldSelector = string(s) }
 
 // Limit sets the page size of the Read of a list; every page is still
-// read. A negative limit is an error before any request. Read takes it.
+// read. A negative limit is an error before any request. Read takes it,
+// and Each, where it is the page size (default 500) and must be at least 1.
 type Limit int64
 
 func (l Limit) applyToRead(co *callOptions) {
