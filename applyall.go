@@ -196,7 +196,7 @@ func (c *Client) applyMember(ctx context.Context, o, sent *Object, m setMember, 
 	var before *Object
 	if !p.known {
 		var err error
-		before, err = New(o.APIVersion(), o.Kind()).SetName(m.name).SetNamespace(m.namespace).Read(ctx, WithClient(c))
+		before, err = New(o.APIVersion(), o.Kind()).SetName(m.Name).SetNamespace(m.Namespace).Read(ctx, WithClient(c))
 		if err != nil && !apierrors.IsNotFound(err) {
 			ch.Err = err
 			return ch
@@ -249,19 +249,19 @@ func (c *Client) applyMember(ctx context.Context, o, sent *Object, m setMember, 
 // server refuses to create anything in it).
 func (c *Client) awaitUsable(ctx context.Context, m setMember, apiVersion string) error {
 	var conds []Condition
-	isNamespace := m.group == "" && m.kind == "Namespace"
+	isNamespace := m.Group == "" && m.Kind == "Namespace"
 	switch {
-	case m.group == "apiextensions.k8s.io" && m.kind == "CustomResourceDefinition":
+	case m.Group == "apiextensions.k8s.io" && m.Kind == "CustomResourceDefinition":
 		conds = []Condition{ConditionTrue("Established"), FailWhen(ConditionIs("NamesAccepted", "False"))}
 	case isNamespace:
 		conds = []Condition{PathEquals("status.phase", "Active"), FailWhen(PathEquals("status.phase", "Terminating"))}
 	default:
 		return nil
 	}
-	probe := New(apiVersion, m.kind).SetName(m.name).SetClient(c)
+	probe := New(apiVersion, m.Kind).SetName(m.Name).SetClient(c)
 	_, err := probe.Wait(ctx, conds...)
 	if isNamespace && errors.Is(err, ErrConditionFailed) {
-		return fmt.Errorf("%w: namespace %s is terminating: nothing can be created in it until its deletion ends", ErrConditionFailed, m.name)
+		return fmt.Errorf("%w: namespace %s is terminating: nothing can be created in it until its deletion ends", ErrConditionFailed, m.Name)
 	}
 	return err
 }

@@ -19,31 +19,12 @@ import (
 const DependsOnAnnotation = "config.kubernetes.io/depends-on"
 
 // setMember is what ApplyAll, DeleteAll and pruning know of one object of
-// a set: its identity and what orders it (see setorder.Member).
-type setMember struct {
-	group, kind string
-	namespace   string // effective: metadata.namespace, else the default for a namespaced kind
-	name        string
-	dependsOn   string // the DependsOnAnnotation, as written
-	defines     string // for a CRD: the "group/Kind" it defines
-}
-
-func (m setMember) record() setorder.Member {
-	return setorder.Member{Group: m.group, Kind: m.kind, Namespace: m.namespace, Name: m.name,
-		DependsOn: m.dependsOn, Defines: m.defines}
-}
-
-func (m setMember) key() setorder.Key { return m.record().Key() }
+// a set: its identity and what orders it.
+type setMember = setorder.Member
 
 // orderStages sorts a set into stages of indexes into ms (see
 // setorder.Stages).
-func orderStages(ms []setMember) ([][]int, error) {
-	records := make([]setorder.Member, len(ms))
-	for i, m := range ms {
-		records[i] = m.record()
-	}
-	return setorder.Stages(records)
-}
+func orderStages(ms []setMember) ([][]int, error) { return setorder.Stages(ms) }
 
 // setMembers describes objs for ordering. A namespaced object without a
 // namespace gets the client's default, as a single call would; whether a
@@ -73,22 +54,22 @@ func (c *Client) setMembers(ctx context.Context, objs []*Object, unknownOK bool)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", o, err)
 		}
-		m := setMember{group: gv.Group, kind: o.Kind(), namespace: o.Namespace(), name: o.Name(),
-			dependsOn: o.Annotations()[DependsOnAnnotation]}
+		m := setMember{Group: gv.Group, Kind: o.Kind(), Namespace: o.Namespace(), Name: o.Name(),
+			DependsOn: o.Annotations()[DependsOnAnnotation]}
 		if o.APIVersion() == "apiextensions.k8s.io/v1" && o.Kind() == "CustomResourceDefinition" {
 			group, _ := o.GetString("spec.group")
 			kind, _ := o.GetString("spec.names.kind")
-			m.defines = group + "/" + kind
+			m.Defines = group + "/" + kind
 		}
-		if !setorder.FirstStageKind(m.group, m.kind) {
+		if !setorder.FirstStageKind(m.Group, m.Kind) {
 			namespaced, err := c.namespacedKind(ctx, o, scopes)
 			var unknown *UnknownKindError
 			switch {
 			case errors.As(err, &unknown) && unknownOK:
 			case err != nil:
 				return nil, fmt.Errorf("%s: %w", o, err)
-			case namespaced && m.namespace == "":
-				m.namespace = c.namespace
+			case namespaced && m.Namespace == "":
+				m.Namespace = c.namespace
 			}
 		}
 		ms[i] = m

@@ -17,11 +17,11 @@ func TestDependsOnAnnotationIsTheOneOrderingReads(t *testing.T) {
 // orderStages hands every field that orders an object to setorder: the
 // CRD a member defines, the Namespace holding it, its depends-on.
 func TestOrderStagesKeepsWhatOrders(t *testing.T) {
-	cr := setMember{group: "example.com", kind: "Widget", name: "w"}
-	crd := setMember{group: "apiextensions.k8s.io", kind: "CustomResourceDefinition", name: "widgets.example.com", defines: "example.com/Widget"}
-	ns := setMember{kind: "Namespace", name: "shop"}
-	cm := setMember{kind: "ConfigMap", namespace: "shop", name: "a"}
-	later := setMember{kind: "ConfigMap", name: "b", dependsOn: "/namespaces/shop/ConfigMap/a"}
+	cr := setMember{Group: "example.com", Kind: "Widget", Name: "w"}
+	crd := setMember{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition", Name: "widgets.example.com", Defines: "example.com/Widget"}
+	ns := setMember{Kind: "Namespace", Name: "shop"}
+	cm := setMember{Kind: "ConfigMap", Namespace: "shop", Name: "a"}
+	later := setMember{Kind: "ConfigMap", Name: "b", DependsOn: "/namespaces/shop/ConfigMap/a"}
 	got, err := orderStages([]setMember{cr, crd, later, cm, ns})
 	if err != nil {
 		t.Fatal(err)
@@ -29,7 +29,7 @@ func TestOrderStagesKeepsWhatOrders(t *testing.T) {
 	if want := [][]int{{1, 4}, {0, 3}, {2}}; !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("stages %v, want %v", got, want)
 	}
-	if k := later.key(); k != (setorder.Key{Kind: "ConfigMap", Name: "b"}) {
+	if k := later.Key(); k != (setorder.Key{Kind: "ConfigMap", Name: "b"}) {
 		t.Errorf("key %#v", k)
 	}
 }

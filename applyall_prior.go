@@ -53,7 +53,7 @@ func (c *Client) readPriors(ctx context.Context, objs []*Object, ms []setMember,
 	groups := map[groupKey][]int{} // → indexes into stage
 	var keys []groupKey
 	for k, i := range stage {
-		g := groupKey{objs[i].APIVersion(), objs[i].Kind(), ms[i].namespace}
+		g := groupKey{objs[i].APIVersion(), objs[i].Kind(), ms[i].Namespace}
 		if groups[g] == nil {
 			keys = append(keys, g)
 		}
@@ -67,7 +67,7 @@ func (c *Client) readPriors(ctx context.Context, objs []*Object, ms []setMember,
 		}
 		names := make([]string, len(groups[g]))
 		for j, k := range groups[g] {
-			names[j] = ms[stage[k]].name
+			names[j] = ms[stage[k]].Name
 		}
 		got := c.readGroup(ctx, g.apiVersion, g.kind, g.namespace, names)
 		for j, k := range groups[g] {

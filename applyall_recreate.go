@@ -20,7 +20,7 @@ func isImmutableError(err error) bool {
 // UID, in the background), waits until it is gone, and applies o again,
 // which creates it anew.
 func (c *Client) recreate(ctx context.Context, o *Object, m setMember, opts []ApplyOption) error {
-	live, err := New(o.APIVersion(), o.Kind()).SetName(m.name).SetNamespace(m.namespace).SetClient(c).Read(ctx)
+	live, err := New(o.APIVersion(), o.Kind()).SetName(m.Name).SetNamespace(m.Namespace).SetClient(c).Read(ctx)
 	switch {
 	case apierrors.IsNotFound(err):
 	case err != nil:

@@ -22,6 +22,6 @@ func (c *Client) appliesNothingTo(o *Object, live map[string]any, m setMember, o
 	if err != nil {
 		return false
 	}
-	body, err := ssa.Body(o.u.Object, served, manager, false, m.name, m.namespace)
+	body, err := ssa.Body(o.u.Object, served, manager, false, m.Name, m.Namespace)
 	return err == nil && ssa.AppliesNothing(body, live, manager)
 }

@@ -57,15 +57,15 @@ func (c *Client) newApplySet(ctx context.Context, parent *Object, tooling string
 	s.newKinds, s.newNamespaces = map[schema.GroupKind]bool{}, map[string]bool{}
 	parentKey := setorder.Key{Group: gv.Group, Kind: parent.Kind(), Namespace: namespace, Name: parent.Name()}
 	for i, m := range ms {
-		if m.key() == parentKey {
+		if m.Key() == parentKey {
 			return nil, fmt.Errorf("Prune: the parent %s is also a member of the set", parent)
 		}
 		if v, ok := objs[i].Labels()[ApplySetPartOfLabel]; ok && v != s.id {
 			return nil, fmt.Errorf("%s has label %s=%s, of another ApplySet than %s (%s)", objs[i], ApplySetPartOfLabel, v, parent, s.id)
 		}
-		s.newKinds[schema.GroupKind{Group: m.group, Kind: m.kind}] = true
-		if m.namespace != "" {
-			s.newNamespaces[m.namespace] = true
+		s.newKinds[schema.GroupKind{Group: m.Group, Kind: m.Kind}] = true
+		if m.Namespace != "" {
+			s.newNamespaces[m.Namespace] = true
 		}
 	}
 	return s, nil
@@ -210,7 +210,7 @@ func (s *applySet) label(objs []*Object, dryRun bool) []*Object {
 func (c *Client) finishApplySet(ctx context.Context, s *applySet, ms []setMember, dryRun bool) ([]Change, error) {
 	keep := make(map[setorder.Key]bool, len(ms))
 	for _, m := range ms {
-		keep[m.key()] = true
+		keep[m.Key()] = true
 	}
 	prunable, err := c.findPrunable(ctx, s, keep)
 	if err != nil {

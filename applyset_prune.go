@@ -107,7 +107,7 @@ func (c *Client) prune(ctx context.Context, objs []*Object, dryRun bool) ([]Chan
 		return nil, err
 	}
 	for i := range ms {
-		ms[i].dependsOn = "" // what they depended on may be gone already
+		ms[i].DependsOn = "" // what they depended on may be gone already
 	}
 	stages, err := orderStages(ms)
 	if err != nil {

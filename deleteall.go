@@ -65,7 +65,7 @@ func (c *Client) DeleteAll(ctx context.Context, objs []*Object, opts ...DeleteAl
 // deleteMember deletes one object of a set and, when wait is set, waits
 // until it is gone. Absent already is no error.
 func (c *Client) deleteMember(ctx context.Context, o *Object, m setMember, opts []DeleteOption, wait bool) error {
-	target := New(o.APIVersion(), o.Kind()).SetName(m.name).SetNamespace(m.namespace)
+	target := New(o.APIVersion(), o.Kind()).SetName(m.Name).SetNamespace(m.Namespace)
 	_, err := target.Delete(ctx, opts...)
 	var unknown *UnknownKindError
 	switch {
