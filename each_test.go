@@ -270,3 +270,32 @@ func TestEachItemUpdatesSendOnlyTheChange(t *testing.T) {
 		t.Errorf("Update of a yielded item sent %+v, want one merge patch %s", reqs, want)
 	}
 }
+
+// TestEachRangedTwiceWalksAgain: one sequence ranged a second time, after
+// a break and after a full walk, starts again from the first page (the
+// first walk's continue token is not carried over).
+func TestEachRangedTwiceWalksAgain(t *testing.T) {
+	f := newFakeAPI(t, "")
+	c := f.client()
+	want := pagedConfigMaps(f, 7, false)
+	f.requests()
+	seq := kobj.New("v1", "ConfigMapList").Each(context.Background(), kobj.WithClient(c), kobj.InNamespace("ns"), kobj.Limit(3))
+	names, errs := walk(seq, func(n int) bool { return n == 4 })
+	if len(errs) > 0 || !slices.Equal(names, want[:4]) {
+		t.Fatalf("first walk (break after 4): %v %v, want %v", names, errs, want[:4])
+	}
+	for round := 2; round <= 3; round++ {
+		f.requests()
+		names, errs = walk(seq, nil)
+		if len(errs) > 0 {
+			t.Fatalf("walk %d: %v", round, errs)
+		}
+		if diff := cmp.Diff(want, names); diff != "" {
+			t.Errorf("walk %d items (-want +got):\n%s", round, diff)
+		}
+		wantQ := []string{"GET " + eachPath + "?limit=3", "GET " + eachPath + "?continue=3&limit=3", "GET " + eachPath + "?continue=6&limit=3"}
+		if diff := cmp.Diff(wantQ, queries(f.requests())); diff != "" {
+			t.Errorf("walk %d requests (-want +got):\n%s", round, diff)
+		}
+	}
+}
