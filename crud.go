@@ -10,8 +10,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kobj-dev/kobj/internal/cachekit"
@@ -139,11 +137,8 @@ func (o *Object) readList(ctx context.Context, co *callOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := labels.Parse(co.labelSelector); err != nil {
-		return fmt.Errorf("LabelSelector(%q): %w", co.labelSelector, err)
-	}
-	if _, err := fields.ParseSelector(co.fieldSelector); err != nil {
-		return fmt.Errorf("FieldSelector(%q): %w", co.fieldSelector, err)
+	if err := checkSelectors(co); err != nil {
+		return err
 	}
 	lo := metav1.ListOptions{LabelSelector: co.labelSelector, FieldSelector: co.fieldSelector,
 		Limit: co.limit, ResourceVersion: co.resourceVersion}

@@ -8,8 +8,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/kobj-dev/kobj/internal/pager"
 )
@@ -78,11 +76,8 @@ func (o *Object) each(ctx context.Context, opts []ReadOption, yield func(*Object
 	if limit < 1 {
 		return fmt.Errorf("Limit(%d): Each needs a page size of at least 1", limit)
 	}
-	if _, err := labels.Parse(co.labelSelector); err != nil {
-		return fmt.Errorf("LabelSelector(%q): %w", co.labelSelector, err)
-	}
-	if _, err := fields.ParseSelector(co.fieldSelector); err != nil {
-		return fmt.Errorf("FieldSelector(%q): %w", co.fieldSelector, err)
+	if err := checkSelectors(co); err != nil {
+		return err
 	}
 	c, err := o.callClient(co)
 	if err != nil {

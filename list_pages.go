@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
@@ -48,4 +50,16 @@ func listItem(raw json.RawMessage, i int, apiVersion, kind string, c *Client) (*
 		m["kind"] = kind
 	}
 	return fromServer(m, raw, c), nil
+}
+
+// checkSelectors parses co's label and field selectors, so that a bad one
+// is an error naming it before any request.
+func checkSelectors(co *callOptions) error {
+	if _, err := labels.Parse(co.labelSelector); err != nil {
+		return fmt.Errorf("LabelSelector(%q): %w", co.labelSelector, err)
+	}
+	if _, err := fields.ParseSelector(co.fieldSelector); err != nil {
+		return fmt.Errorf("FieldSelector(%q): %w", co.fieldSelector, err)
+	}
+	return nil
 }
