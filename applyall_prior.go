@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -152,11 +151,7 @@ func (t *target) listNames(ctx context.Context, limit int) (names map[string]boo
 // except (left out by a field selector, so never sent): whether an apply
 // would change one is told from its content and its managedFields.
 func (t *target) listLive(ctx context.Context, except []string) (map[string]map[string]any, error) {
-	selector := make([]string, len(except))
-	for i, name := range except {
-		selector[i] = "metadata.name!=" + fields.EscapeValue(name)
-	}
-	opts := metav1.ListOptions{Limit: 500, FieldSelector: strings.Join(selector, ",")}
+	opts := metav1.ListOptions{Limit: 500, FieldSelector: namesExcept(except)}
 	items := map[string]map[string]any{}
 	n := 0
 	err := t.eachPage(ctx, opts, "", func(page pager.Page) error {
@@ -188,4 +183,14 @@ func priorOf(live map[string]any, apiVersion, kind string) prior {
 	md, _ := live["metadata"].(map[string]any)
 	rv, _ := md["resourceVersion"].(string)
 	return prior{known: true, exists: true, rv: rv, live: live}
+}
+
+// namesExcept is the field selector of the objects not named in names
+// ("" for all objects).
+func namesExcept(names []string) string {
+	terms := make([]fields.Selector, len(names))
+	for i, name := range names {
+		terms[i] = fields.OneTermNotEqualSelector("metadata.name", name)
+	}
+	return fields.AndSelectors(terms...).String()
 }
