@@ -6,7 +6,9 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 
+	"github.com/kobj-dev/kobj/internal/fieldpath"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -104,9 +106,20 @@ func convertsTo(v any, t reflect.Type) error {
 
 func joinField(at, name string) string {
 	if at == "" {
-		return name
+		return strings.TrimPrefix(keySeg(name), ".")
 	}
-	return at + "." + name
+	return at + keySeg(name)
+}
+
+// keySeg spells the field name k as one step of a path, ".k", or quoted
+// as fieldpath.Format quotes a name Get would misread (a dot, a bracket,
+// all digits): ["app.kubernetes.io/name"].
+func keySeg(k string) string {
+	s := fieldpath.Format([]fieldpath.Segment{fieldpath.Field(k)})
+	if strings.HasPrefix(s, "[") {
+		return s
+	}
+	return "." + s
 }
 
 func orRoot(at string) string {

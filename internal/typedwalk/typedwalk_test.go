@@ -45,6 +45,7 @@ func TestMismatchPath(t *testing.T) {
 		{"a struct where a number is", map[string]any{"spec": int64(5)}, "spec"},
 		{"a list item's list item", map[string]any{"items": []any{map[string]any{}, map[string]any{"names": []any{"a", int64(1)}}}}, "items[1].names[1]"},
 		{"a map's value", map[string]any{"labels": map[string]any{"a": int64(1), "b": "x"}}, "labels.b"},
+		{"a key Get would misread is quoted", map[string]any{"labels": map[string]any{"app.kubernetes.io/name": "x"}}, `labels["app.kubernetes.io/name"]`},
 		{"through a pointer", map[string]any{"ptr": map[string]any{"n": true}}, "ptr.n"},
 		{"an inlined field", map[string]any{"extra": "x"}, "extra"},
 		{"a Go name without a tag", map[string]any{"GoName": "x"}, "GoName"},
@@ -98,6 +99,7 @@ func TestUnfit(t *testing.T) {
 		{"the largest int64 fits", unfitHolder{Big: math.MaxInt64}, "", ""},
 		{"a NaN in a list", unfitHolder{Floats: []float64{0, math.NaN()}}, "floats[1]", "NaN has no JSON form"},
 		{"the first map key in order", unfitHolder{ByKey: map[string]float64{"b": math.Inf(1), "a": math.Inf(-1)}}, "byKey.a", "-Inf has no JSON form"},
+		{"a key Get would misread is quoted", unfitHolder{ByKey: map[string]float64{"a.b": math.NaN()}}, `byKey["a.b"]`, "NaN"},
 		{"under an interface", unfitHolder{Any: &inner{}}, "", ""},
 		{"a NaN under an interface", unfitHolder{Any: []any{math.NaN()}}, "any[0]", "NaN"},
 		{"a value with its own JSON form is its own", unfitHolder{Own: marshals{F: math.NaN()}}, "", ""},
@@ -137,6 +139,7 @@ func TestNonFinite(t *testing.T) {
 		{"in a list in a map", map[string]any{"a": map[string]any{"b": []any{1.0, math.NaN()}}}, "a.b[1]", true},
 		{"the first in key order", map[string]any{"z": math.NaN(), "a": []any{math.Inf(1)}}, "a[0]", true},
 		{"the whole value", math.Inf(-1), "$", true},
+		{"a key Get would misread is quoted", map[string]any{"a.b": map[string]any{"0": math.NaN()}}, `["a.b"]["0"]`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

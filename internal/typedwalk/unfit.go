@@ -62,7 +62,7 @@ func findUnfit(v reflect.Value, depth int) (path []string, why string) {
 		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
 		for _, k := range keys {
 			if p, w := findUnfit(v.MapIndex(k), depth+1); w != "" {
-				return append(p, "."+fmt.Sprint(k)), w
+				return append(p, keySeg(fmt.Sprint(k))), w
 			}
 		}
 	case reflect.Struct:
@@ -74,7 +74,7 @@ func findUnfit(v reflect.Value, depth int) (path []string, why string) {
 			}
 			if p, w := findUnfit(v.Field(i), depth+1); w != "" {
 				if name != "" {
-					p = append(p, "."+name)
+					p = append(p, keySeg(name))
 				}
 				return p, w
 			}
@@ -128,7 +128,7 @@ func firstNonFinite(v any) ([]string, float64) {
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if segs, f := firstNonFinite(x[k]); segs != nil {
-				return append(segs, "."+k), f
+				return append(segs, keySeg(k)), f
 			}
 		}
 	case []any:
