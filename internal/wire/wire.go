@@ -141,7 +141,8 @@ func (w *Wire) httpRequest(ctx context.Context, req *Request, u *url.URL, accept
 	return hr, nil
 }
 
-// roundTrip makes one attempt and reads the whole answer.
+// roundTrip makes one attempt and reads the whole answer; its warnings
+// are the caller's to hand on.
 func (w *Wire) roundTrip(ctx context.Context, req *Request, u *url.URL) (Reply, error) {
 	hr, err := w.httpRequest(ctx, req, u, "application/json")
 	if err != nil {
@@ -156,7 +157,6 @@ func (w *Wire) roundTrip(ctx context.Context, req *Request, u *url.URL) (Reply, 
 	if err != nil {
 		return Reply{}, fmt.Errorf("reading the response: %w", err)
 	}
-	w.warn(ctx, hresp.Header)
 	return Reply{Code: hresp.StatusCode, Header: hresp.Header, Body: data}, nil
 }
 

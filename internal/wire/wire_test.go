@@ -403,3 +403,32 @@ func TestURL(t *testing.T) {
 }
 
 var podsResource = schema.GroupResource{Resource: "pods"}
+
+// panickyHandler panics on every warning, as a buggy user handler may.
+type panickyHandler struct{}
+
+func (panickyHandler) HandleWarningHeaderWithContext(context.Context, int, string, string) {
+	panic("warning handler")
+}
+
+// A warning handler that panics must not keep the in-flight slot: a caller
+// that recovers (an HTTP server, a controller's reconciler) would otherwise
+// lose one slot per panic until every call waits forever.
+func TestWarningHandlerPanicGivesTheSlotBack(t *testing.T) {
+	s := newServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Warning", `299 - "deprecated"`)
+		io.WriteString(w, `{}`)
+	})
+	w := s.wire(t, Config{MaxInFlight: 1, Warnings: panickyHandler{}})
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the handler's panic did not reach the caller")
+			}
+		}()
+		w.Do(context.Background(), &Request{Method: "GET", Path: "/warns"})
+	}()
+	if n := len(w.inflight); n != 0 {
+		t.Errorf("%d slots held after the warning handler panicked, want 0", n)
+	}
+}
