@@ -122,7 +122,7 @@ func TestWarningsUserAgentAndLimiter(t *testing.T) {
 	warnings, limiter := &warningRecorder{}, &countingLimiter{}
 	w := s.wire(t, Config{MaxInFlight: 1, UserAgent: "test/1", Warnings: warnings, Limiter: limiter})
 	ctx := context.Background()
-	if _, _, err := w.Do(ctx, &Request{Method: "GET", Path: "/x"}); err != nil {
+	if _, err := w.Do(ctx, &Request{Method: "GET", Path: "/x"}); err != nil {
 		t.Fatal(err)
 	}
 	open, err := w.Stream(ctx, &Request{Method: "POST", Path: "/y"})
