@@ -46,8 +46,8 @@ func (req *request) wire() *wire.Request {
 // an *apierrors.StatusError (the server's own Status when it sent one), so
 // apierrors.IsNotFound and friends work; the Response is returned with it.
 func (c *Client) do(ctx context.Context, req *request) (*Response, error) {
-	r, answered, err := c.wire.Do(ctx, req.wire())
-	if !answered {
+	r, err := c.wire.Do(ctx, req.wire())
+	if r.Code == 0 { // no answer
 		return nil, err
 	}
 	return &Response{Code: r.Code, Header: r.Header, Body: r.Body}, err

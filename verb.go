@@ -42,11 +42,7 @@ func clientFor(opts *callOptions, o *Object) (*Client, error) {
 	if o != nil && o.client != nil {
 		return o.client, nil
 	}
-	c, err := DefaultClient()
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return DefaultClient()
 }
 
 // isListKind reports whether kind is a list kind in apiVersion: List, or

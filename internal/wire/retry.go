@@ -57,6 +57,9 @@ func (w *Wire) retrying(ctx context.Context, req *Request, stream bool) (Reply, 
 			}
 			resp, err = w.roundTrip(ctx, req, u)
 			<-w.inflight
+			// The handler runs after the slot is given back: it is the
+			// user's code, and may be slow or panic.
+			w.warn(ctx, resp.Header)
 		}
 		w.observe(ctx, req.Method, tmpl, start, resp.Code, err, attempt > 0)
 		if wait, ok := retryWait(req, &resp, err, attempt); ok {

@@ -33,7 +33,7 @@ func (w *Wire) Stream(ctx context.Context, req *Request) (Open, error) {
 	if err != nil {
 		return Open{}, err
 	}
-	w.warn(ctx, head.Header)
+	w.warnOrClose(ctx, head.Header, body)
 	if head.Code < 200 || head.Code > 299 {
 		data, err := io.ReadAll(io.LimitReader(body, maxErrorBody))
 		body.Close()
@@ -83,3 +83,17 @@ func (b *streamBody) Read(p []byte) (int, error) {
 }
 
 func (b *streamBody) Close() error { return b.body.Close() }
+
+// warnOrClose hands h's warnings on, and closes body if the handler
+// panics: the caller never gets the body then, and nobody else would
+// close it.
+func (w *Wire) warnOrClose(ctx context.Context, h http.Header, body io.Closer) {
+	handed := false
+	defer func() {
+		if !handed {
+			body.Close()
+		}
+	}()
+	w.warn(ctx, h)
+	handed = true
+}

@@ -122,7 +122,7 @@ func TestWarningsUserAgentAndLimiter(t *testing.T) {
 	warnings, limiter := &warningRecorder{}, &countingLimiter{}
 	w := s.wire(t, Config{MaxInFlight: 1, UserAgent: "test/1", Warnings: warnings, Limiter: limiter})
 	ctx := context.Background()
-	if _, _, err := w.Do(ctx, &Request{Method: "GET", Path: "/x"}); err != nil {
+	if _, err := w.Do(ctx, &Request{Method: "GET", Path: "/x"}); err != nil {
 		t.Fatal(err)
 	}
 	open, err := w.Stream(ctx, &Request{Method: "POST", Path: "/y"})
@@ -139,5 +139,60 @@ func TestWarningsUserAgentAndLimiter(t *testing.T) {
 	}
 	if got := strings.Join(agents, ","); got != "test/1,test/1,test/1" {
 		t.Errorf("user agents %q", got)
+	}
+}
+
+// closeRecorder records whether the bodies it hands out were closed.
+type closeRecorder struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	closed bool
+}
+
+func (c *closeRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if err == nil {
+		resp.Body = &recordedBody{ReadCloser: resp.Body, rec: c}
+	}
+	return resp, err
+}
+
+type recordedBody struct {
+	io.ReadCloser
+	rec *closeRecorder
+}
+
+func (b *recordedBody) Close() error {
+	b.rec.mu.Lock()
+	b.rec.closed = true
+	b.rec.mu.Unlock()
+	return b.ReadCloser.Close()
+}
+
+// A warning handler that panics on a stream's answer must not leave the
+// body open: nobody else holds it, and the connection would stay taken
+// until the context ends, which for a followed log may be never.
+func TestStreamWarningHandlerPanicClosesTheBody(t *testing.T) {
+	s := newServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Warning", `299 - "deprecated"`)
+		io.WriteString(w, `{}`)
+	})
+	w := s.wire(t, Config{Warnings: panickyHandler{}})
+	rec := &closeRecorder{next: w.http.Transport}
+	hc := *w.http
+	hc.Transport = rec
+	w.http = &hc
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the handler's panic did not reach the caller")
+			}
+		}()
+		w.Stream(context.Background(), &Request{Method: "GET", Path: "/logs"})
+	}()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if !rec.closed {
+		t.Error("the stream's body is still open after the warning handler panicked")
 	}
 }

@@ -100,19 +100,19 @@ func (w *Wire) URL(path string, query url.Values) *url.URL {
 
 // Do sends req and reads the whole answer. A status outside 2xx is an
 // *apierrors.StatusError (the server's own Status when it sent one),
-// returned with the Reply; answered says whether there is a Reply. A
-// request that got no answer fails with an error naming its method and
-// URL, or with ctx's error when ctx ended. An in-flight slot is held only
-// while a request is on the wire, not while waiting to retry it.
-func (w *Wire) Do(ctx context.Context, req *Request) (r Reply, answered bool, err error) {
-	r, _, err = w.retrying(ctx, req, false)
+// returned with the Reply. A request that got no answer returns the zero
+// Reply (Code 0) and fails with an error naming its method and URL, or
+// with ctx's error when ctx ended. An in-flight slot is held only while a
+// request is on the wire, not while waiting to retry it.
+func (w *Wire) Do(ctx context.Context, req *Request) (Reply, error) {
+	r, _, err := w.retrying(ctx, req, false)
 	if err != nil {
-		return Reply{}, false, err
+		return Reply{}, err
 	}
 	if r.Code < 200 || r.Code > 299 {
-		return r, true, responseError(req, r.Code, r.Body)
+		return r, responseError(req, r.Code, r.Body)
 	}
-	return r, true, nil
+	return r, nil
 }
 
 // httpRequest is req as an HTTP request to u, accepting req.Accept, else
@@ -141,7 +141,8 @@ func (w *Wire) httpRequest(ctx context.Context, req *Request, u *url.URL, accept
 	return hr, nil
 }
 
-// roundTrip makes one attempt and reads the whole answer.
+// roundTrip makes one attempt and reads the whole answer; its warnings
+// are the caller's to hand on.
 func (w *Wire) roundTrip(ctx context.Context, req *Request, u *url.URL) (Reply, error) {
 	hr, err := w.httpRequest(ctx, req, u, "application/json")
 	if err != nil {
@@ -156,7 +157,6 @@ func (w *Wire) roundTrip(ctx context.Context, req *Request, u *url.URL) (Reply, 
 	if err != nil {
 		return Reply{}, fmt.Errorf("reading the response: %w", err)
 	}
-	w.warn(ctx, hresp.Header)
 	return Reply{Code: hresp.StatusCode, Header: hresp.Header, Body: data}, nil
 }
 

@@ -145,13 +145,13 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 			})
 			w := s.wire(t, Config{MaxInFlight: 1})
 			m.take()
-			r, answered, err := w.Do(context.Background(), &Request{Method: "GET", Path: "/api/v1/namespaces/ns/pods/p"})
+			r, err := w.Do(context.Background(), &Request{Method: "GET", Path: "/api/v1/namespaces/ns/pods/p"})
 			switch {
 			case tt.wantErr == nil && err != nil:
 				t.Fatalf("Do = %v, want success", err)
 			case tt.wantErr != nil && !tt.wantErr(err):
 				t.Fatalf("Do = %v (%T), want the refusal as a StatusError", err, err)
-			case tt.wantErr != nil && (!answered || r.Code != tt.code):
+			case tt.wantErr != nil && r.Code != tt.code:
 				t.Errorf("Do returned reply %+v with its error, want the answer of code %d", r, tt.code)
 			}
 			if got := s.requests(); got != tt.wantSeen {
@@ -176,7 +176,7 @@ func TestRetryAfterWaitEndsWithTheContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
-		_, _, err := w.Do(ctx, &Request{Method: "GET", Path: "/x"})
+		_, err := w.Do(ctx, &Request{Method: "GET", Path: "/x"})
 		done <- err
 	}()
 	for s.requests() == 0 {
@@ -220,7 +220,7 @@ func TestLostConnectionRetriesOnlyWhatIsSafeToSendTwice(t *testing.T) {
 				io.WriteString(w, `{}`)
 			})
 			w := s.wire(t, Config{MaxInFlight: 1})
-			_, _, err := w.Do(context.Background(), &Request{Method: tt.method, Path: "/x", Body: []byte(`{}`), Idempotent: tt.idempotent})
+			_, err := w.Do(context.Background(), &Request{Method: tt.method, Path: "/x", Body: []byte(`{}`), Idempotent: tt.idempotent})
 			if tt.wantSeen == 2 && err != nil {
 				t.Fatalf("Do after a lost connection = %v, want success on the retry", err)
 			}
@@ -350,7 +350,7 @@ func TestInFlightSlot(t *testing.T) {
 	ctx := context.Background()
 	done := make(chan error)
 	go func() {
-		_, _, err := w.Do(ctx, &Request{Method: "GET", Path: "/slow"})
+		_, err := w.Do(ctx, &Request{Method: "GET", Path: "/slow"})
 		done <- err
 	}()
 	<-arrived
@@ -374,7 +374,7 @@ func TestInFlightSlot(t *testing.T) {
 	if n := len(w.inflight); n != 0 {
 		t.Errorf("%d slots held after the answer was read", n)
 	}
-	if _, _, err := w.Do(ctx, &Request{Method: "GET", Path: "/after"}); err != nil {
+	if _, err := w.Do(ctx, &Request{Method: "GET", Path: "/after"}); err != nil {
 		t.Errorf("Do after the slot was given back = %v", err)
 	}
 }
@@ -403,3 +403,32 @@ func TestURL(t *testing.T) {
 }
 
 var podsResource = schema.GroupResource{Resource: "pods"}
+
+// panickyHandler panics on every warning, as a buggy user handler may.
+type panickyHandler struct{}
+
+func (panickyHandler) HandleWarningHeaderWithContext(context.Context, int, string, string) {
+	panic("warning handler")
+}
+
+// A warning handler that panics must not keep the in-flight slot: a caller
+// that recovers (an HTTP server, a controller's reconciler) would otherwise
+// lose one slot per panic until every call waits forever.
+func TestWarningHandlerPanicGivesTheSlotBack(t *testing.T) {
+	s := newServer(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Warning", `299 - "deprecated"`)
+		io.WriteString(w, `{}`)
+	})
+	w := s.wire(t, Config{MaxInFlight: 1, Warnings: panickyHandler{}})
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the handler's panic did not reach the caller")
+			}
+		}()
+		w.Do(context.Background(), &Request{Method: "GET", Path: "/warns"})
+	}()
+	if n := len(w.inflight); n != 0 {
+		t.Errorf("%d slots held after the warning handler panicked, want 0", n)
+	}
+}
