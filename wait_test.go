@@ -491,13 +491,13 @@ func TestConditionsCarryRecheckAt(t *testing.T) {
 		Ready(), AllOf(Ready(), Exists()), AnyOf(Gone(), Ready()),
 		FailWhen(Ready()), IgnoreObservedGeneration(Ready()),
 	} {
-		if v := c.evaluate(s, evalMode{}); !v.recheckAt.Equal(want) {
-			t.Errorf("%s: recheckAt %s, want %s", c, v.recheckAt, want)
+		if v := c.evaluate(s, evalMode{}); !v.RecheckAt.Equal(want) {
+			t.Errorf("%s: recheckAt %s, want %s", c, v.RecheckAt, want)
 		}
 	}
 	for _, c := range []Condition{Exists(), ConditionTrue("Ready"), AllOf(Exists(), Gone())} {
-		if v := c.evaluate(s, evalMode{}); !v.recheckAt.IsZero() {
-			t.Errorf("%s: recheckAt %s, want none", c, v.recheckAt)
+		if v := c.evaluate(s, evalMode{}); !v.RecheckAt.IsZero() {
+			t.Errorf("%s: recheckAt %s, want none", c, v.RecheckAt)
 		}
 	}
 }
