@@ -3,7 +3,9 @@ package kobj
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -331,5 +333,51 @@ func TestWaitAndCheckAgree(t *testing.T) {
 				t.Errorf("Check = %t, %v; the waiter = %t, %v", met, checkErr, done, waitErr)
 			}
 		})
+	}
+}
+
+// TestCheckConcurrentReads pins that Check only reads its object: every
+// constructor checked on one object from several goroutines at once, and
+// twice in a row, gives the same answers and leaves the object as it was
+// (go test -race reports a write).
+func TestCheckConcurrentReads(t *testing.T) {
+	job := mustYAML(t, jobYAML)
+	before := job.DeepCopy()
+	conds := []Condition{
+		Exists(), Gone(), Ready(), ConditionTrue("Failed"), PathEquals("metadata.name", job.Name()),
+		JSONPath("{.metadata.name}"), Func(func(o *Object) (bool, error) { return o.Name() != "", nil }),
+		AnyOf(Ready(), ConditionTrue("Complete")), AllOf(Exists(), FailWhen(ConditionTrue("Complete"))),
+		IgnoreObservedGeneration(ConditionTrue("Failed")),
+	}
+	type answer struct {
+		met bool
+		err string
+	}
+	check := func() []answer {
+		out := make([]answer, len(conds))
+		for i, c := range conds {
+			met, err := c.Check(job)
+			out[i].met = met
+			if err != nil {
+				out[i].err = err.Error()
+			}
+		}
+		return out
+	}
+	want := check()
+	const n = 4
+	got := make([][]answer, n)
+	var wg sync.WaitGroup
+	for g := range n {
+		wg.Go(func() { got[g] = check() })
+	}
+	wg.Wait()
+	for g := range n {
+		if !slices.Equal(got[g], want) {
+			t.Errorf("goroutine %d: %v, want %v", g, got[g], want)
+		}
+	}
+	if !job.Equal(before) {
+		t.Errorf("Check changed the object: %v", job.Map())
 	}
 }
