@@ -62,10 +62,10 @@ func (c Condition) Check(o *Object) (bool, error) {
 		s = observed{obj: o, uid: o.UID()}
 	}
 	v := c.evaluate(s, evalMode{})
-	if v.err != nil {
-		return false, fmt.Errorf("%s: %w", c, v.err)
+	if v.Err != nil {
+		return false, fmt.Errorf("%s: %w", c, v.Err)
 	}
-	return v.met, nil
+	return v.Met, nil
 }
 
 // validate returns why the condition can never be evaluated, or nil.
@@ -91,33 +91,16 @@ type observed struct {
 // about how the conditions inside them are evaluated.
 type evalMode = condition.Mode
 
-// verdict is the outcome of evaluating a Condition once.
-type verdict struct {
-	met bool
-	// seen describes what was observed, for the error of a wait that ends
-	// unmet: `Established is "False" (reason Installing)`.
-	seen string
-	// err ends the wait: a failure (wrapping ErrConditionFailed) or a
-	// condition that cannot be evaluated (a JSONPath matching a list).
-	err error
-	// recheckAt is when the verdict may change although the object does
-	// not (a readiness rule that depends on the clock); zero if never.
-	recheckAt time.Time
-}
-
-func fromVerdict(v condition.Verdict) verdict {
-	return verdict{met: v.Met, seen: v.Seen, err: v.Err, recheckAt: v.RecheckAt}
-}
-
-func (v verdict) internal() condition.Verdict {
-	return condition.Verdict{Met: v.met, Seen: v.seen, Err: v.err, RecheckAt: v.recheckAt}
-}
+// verdict is the outcome of evaluating a Condition once: Met, Seen (what
+// was observed, for the error of a wait that ends unmet), Err (ends the
+// wait) and RecheckAt (when it may change although the object does not).
+type verdict = condition.Verdict
 
 const absentText = condition.Absent
 
 func (c Condition) evaluate(s observed, ev evalMode) verdict {
 	if err := c.validate(); err != nil {
-		return verdict{err: err}
+		return verdict{Err: err}
 	}
 	return c.eval(s, ev)
 }
@@ -127,9 +110,9 @@ func (c Condition) evaluate(s observed, ev evalMode) verdict {
 func onContent(f func(m map[string]any, ev evalMode) condition.Verdict) func(observed, evalMode) verdict {
 	return func(s observed, ev evalMode) verdict {
 		if s.obj == nil {
-			return verdict{seen: absentText}
+			return verdict{Seen: absentText}
 		}
-		return fromVerdict(f(s.obj.u.Object, ev))
+		return f(s.obj.u.Object, ev)
 	}
 }
 
@@ -196,10 +179,10 @@ func PathEquals(path string, v any) Condition {
 		invalid: invalid,
 		eval: func(s observed, _ evalMode) verdict {
 			if s.obj == nil {
-				return verdict{seen: absentText}
+				return verdict{Seen: absentText}
 			}
 			got, found := s.obj.Get(path)
-			return fromVerdict(condition.PathEquals(path, want, got, found))
+			return condition.PathEquals(path, want, got, found)
 		},
 	}
 }
@@ -240,9 +223,9 @@ func Exists() Condition {
 		desc: "Exists()",
 		eval: func(s observed, _ evalMode) verdict {
 			if s.obj == nil {
-				return verdict{seen: absentText}
+				return verdict{Seen: absentText}
 			}
-			return verdict{met: true, seen: "the object exists"}
+			return verdict{Met: true, Seen: "the object exists"}
 		},
 		waitsForCreation: true,
 	}
@@ -258,9 +241,9 @@ func Gone() Condition {
 		eval: func(s observed, _ evalMode) verdict {
 			switch {
 			case s.obj == nil:
-				return verdict{met: true, seen: absentText}
+				return verdict{Met: true, Seen: absentText}
 			case s.uid != "" && s.obj.UID() != s.uid:
-				return verdict{met: true, seen: fmt.Sprintf("the object was replaced (uid %s, was %s)", s.obj.UID(), s.uid)}
+				return verdict{Met: true, Seen: fmt.Sprintf("the object was replaced (uid %s, was %s)", s.obj.UID(), s.uid)}
 			}
 			seen := "the object exists"
 			if r := s.obj.Readiness(); r.State == Terminating {
@@ -269,7 +252,7 @@ func Gone() Condition {
 					seen += ", held by finalizers " + strings.Join(f, ", ")
 				}
 			}
-			return verdict{seen: seen}
+			return verdict{Seen: seen}
 		},
 	}
 }
@@ -284,16 +267,16 @@ func Ready() Condition {
 		desc: "Ready()",
 		eval: func(s observed, _ evalMode) verdict {
 			if s.obj == nil {
-				return verdict{seen: "readiness " + string(NotFound)}
+				return verdict{Seen: "readiness " + string(NotFound)}
 			}
 			now := s.now
 			if now.IsZero() {
 				now = time.Now()
 			}
 			r := readinessAt(s.obj, now)
-			v := verdict{met: r.State == Current, seen: "readiness " + r.String(), recheckAt: r.RecheckAt}
+			v := verdict{Met: r.State == Current, Seen: "readiness " + r.String(), RecheckAt: r.RecheckAt}
 			if r.State == Failed {
-				v.err = fmt.Errorf("%w: Ready(): the object is %s", ErrConditionFailed, r)
+				v.Err = fmt.Errorf("%w: Ready(): the object is %s", ErrConditionFailed, r)
 			}
 			return v
 		},
@@ -314,13 +297,13 @@ func Func(f func(o *Object) (bool, error)) Condition {
 		invalid: invalid,
 		eval: func(s observed, _ evalMode) verdict {
 			if s.obj == nil {
-				return verdict{seen: absentText}
+				return verdict{Seen: absentText}
 			}
 			ok, err := f(s.obj.DeepCopy())
 			if err != nil {
-				return verdict{err: fmt.Errorf("Func: %w", err)}
+				return verdict{Err: fmt.Errorf("Func: %w", err)}
 			}
-			return verdict{met: ok, seen: fmt.Sprintf("the function said %t", ok)}
+			return verdict{Met: ok, Seen: fmt.Sprintf("the function said %t", ok)}
 		},
 	}
 }
@@ -351,11 +334,11 @@ func combine(name string, conds []Condition, join func([]condition.Verdict) cond
 	return Condition{
 		desc: name + "(" + strings.Join(names, ", ") + ")",
 		eval: func(s observed, ev evalMode) verdict {
-			vs := make([]condition.Verdict, len(conds))
+			vs := make([]verdict, len(conds))
 			for i, c := range conds {
-				vs[i] = c.evaluate(s, ev).internal()
+				vs[i] = c.evaluate(s, ev)
 			}
-			return fromVerdict(join(vs))
+			return join(vs)
 		},
 		invalid:          invalid,
 		waitsForCreation: waits,
@@ -370,7 +353,7 @@ func FailWhen(c Condition) Condition {
 	return Condition{
 		desc: "FailWhen(" + c.String() + ")",
 		eval: func(s observed, ev evalMode) verdict {
-			return fromVerdict(condition.FailWhen(c.String(), c.evaluate(s, ev).internal()))
+			return condition.FailWhen(c.String(), c.evaluate(s, ev))
 		},
 		invalid: c.validate(),
 	}

@@ -3,7 +3,9 @@ package kobj
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -115,23 +117,23 @@ metadata: {name: c, uid: u1, deletionTimestamp: "2026-01-01T00:00:00Z", finalize
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := tt.cond.evaluate(tt.state(t), evalMode{})
-			if v.met != tt.met {
-				t.Errorf("met = %t, want %t (seen %q, err %v)", v.met, tt.met, v.seen, v.err)
+			if v.Met != tt.met {
+				t.Errorf("met = %t, want %t (seen %q, err %v)", v.Met, tt.met, v.Seen, v.Err)
 			}
 			switch {
 			case tt.failed:
-				if !errors.Is(v.err, ErrConditionFailed) {
-					t.Errorf("err = %v, want one wrapping ErrConditionFailed", v.err)
+				if !errors.Is(v.Err, ErrConditionFailed) {
+					t.Errorf("err = %v, want one wrapping ErrConditionFailed", v.Err)
 				}
 			case tt.errText != "":
-				if v.err == nil || errors.Is(v.err, ErrConditionFailed) || !strings.Contains(v.err.Error(), tt.errText) {
-					t.Errorf("err = %v, want an error containing %q", v.err, tt.errText)
+				if v.Err == nil || errors.Is(v.Err, ErrConditionFailed) || !strings.Contains(v.Err.Error(), tt.errText) {
+					t.Errorf("err = %v, want an error containing %q", v.Err, tt.errText)
 				}
-			case v.err != nil:
-				t.Errorf("unexpected err %v", v.err)
+			case v.Err != nil:
+				t.Errorf("unexpected err %v", v.Err)
 			}
-			if !strings.Contains(v.seen, tt.seenText) {
-				t.Errorf("seen = %q, want it to contain %q", v.seen, tt.seenText)
+			if !strings.Contains(v.Seen, tt.seenText) {
+				t.Errorf("seen = %q, want it to contain %q", v.Seen, tt.seenText)
 			}
 		})
 	}
@@ -248,14 +250,14 @@ func TestConditionsAgreeWithKubectlWait(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d %s", tt.item, tt.name), func(t *testing.T) {
 			v := tt.cond.evaluate(tt.state(t), evalMode{})
-			if v.met != tt.met {
-				t.Errorf("met = %t, want %t (seen %q, err %v)", v.met, tt.met, v.seen, v.err)
+			if v.Met != tt.met {
+				t.Errorf("met = %t, want %t (seen %q, err %v)", v.Met, tt.met, v.Seen, v.Err)
 			}
-			if tt.errText == "" && v.err != nil {
-				t.Errorf("unexpected err %v", v.err)
+			if tt.errText == "" && v.Err != nil {
+				t.Errorf("unexpected err %v", v.Err)
 			}
-			if tt.errText != "" && (v.err == nil || !strings.Contains(v.err.Error(), tt.errText)) {
-				t.Errorf("err = %v, want one containing %q", v.err, tt.errText)
+			if tt.errText != "" && (v.Err == nil || !strings.Contains(v.Err.Error(), tt.errText)) {
+				t.Errorf("err = %v, want one containing %q", v.Err, tt.errText)
 			}
 		})
 	}
@@ -331,5 +333,51 @@ func TestWaitAndCheckAgree(t *testing.T) {
 				t.Errorf("Check = %t, %v; the waiter = %t, %v", met, checkErr, done, waitErr)
 			}
 		})
+	}
+}
+
+// TestCheckConcurrentReads pins that Check only reads its object: every
+// constructor checked on one object from several goroutines at once, and
+// twice in a row, gives the same answers and leaves the object as it was
+// (go test -race reports a write).
+func TestCheckConcurrentReads(t *testing.T) {
+	job := mustYAML(t, jobYAML)
+	before := job.DeepCopy()
+	conds := []Condition{
+		Exists(), Gone(), Ready(), ConditionTrue("Failed"), PathEquals("metadata.name", job.Name()),
+		JSONPath("{.metadata.name}"), Func(func(o *Object) (bool, error) { return o.Name() != "", nil }),
+		AnyOf(Ready(), ConditionTrue("Complete")), AllOf(Exists(), FailWhen(ConditionTrue("Complete"))),
+		IgnoreObservedGeneration(ConditionTrue("Failed")),
+	}
+	type answer struct {
+		met bool
+		err string
+	}
+	check := func() []answer {
+		out := make([]answer, len(conds))
+		for i, c := range conds {
+			met, err := c.Check(job)
+			out[i].met = met
+			if err != nil {
+				out[i].err = err.Error()
+			}
+		}
+		return out
+	}
+	want := check()
+	const n = 4
+	got := make([][]answer, n)
+	var wg sync.WaitGroup
+	for g := range n {
+		wg.Go(func() { got[g] = check() })
+	}
+	wg.Wait()
+	for g := range n {
+		if !slices.Equal(got[g], want) {
+			t.Errorf("goroutine %d: %v, want %v", g, got[g], want)
+		}
+	}
+	if !job.Equal(before) {
+		t.Errorf("Check changed the object: %v", job.Map())
 	}
 }

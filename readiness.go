@@ -3,7 +3,6 @@ package kobj
 import (
 	"time"
 
-	"github.com/kobj-dev/kobj/internal/jsonvalue"
 	"github.com/kobj-dev/kobj/readiness"
 )
 
@@ -38,36 +37,4 @@ func (o *Object) Readiness() Readiness {
 // readinessAt is Readiness with the clock given.
 func readinessAt(o *Object, now time.Time) Readiness {
 	return readiness.ComputeAt(o.u.Object, now)
-}
-
-// statusCondition is one entry of status.conditions, as the Condition
-// constructors read it.
-type statusCondition struct {
-	Type, Status, Reason, Message string
-	ObservedGeneration            int64
-	HasObservedGeneration         bool
-}
-
-// conditionsOf returns status.conditions, skipping entries that are not
-// maps.
-func conditionsOf(o *Object) []statusCondition {
-	raw, _ := o.Get("status.conditions")
-	list, _ := raw.([]any)
-	out := make([]statusCondition, 0, len(list))
-	for _, e := range list {
-		m, ok := e.(map[string]any)
-		if !ok {
-			continue
-		}
-		c := statusCondition{}
-		c.Type, _ = m["type"].(string)
-		c.Status, _ = m["status"].(string)
-		c.Reason, _ = m["reason"].(string)
-		c.Message, _ = m["message"].(string)
-		if g, ok := jsonvalue.Int64(m["observedGeneration"]); ok {
-			c.ObservedGeneration, c.HasObservedGeneration = g, true
-		}
-		out = append(out, c)
-	}
-	return out
 }

@@ -201,11 +201,11 @@ func (w *waiter) evaluate() (bool, error) {
 	for i, c := range w.conds {
 		v := c.evaluate(s, evalMode{})
 		w.verdicts[i] = v
-		w.recheckAt = condition.EarliestRecheck(w.recheckAt, v.recheckAt)
-		if v.err != nil {
-			return false, fmt.Errorf("%s: %w", c, v.err)
+		w.recheckAt = condition.EarliestRecheck(w.recheckAt, v.RecheckAt)
+		if v.Err != nil {
+			return false, fmt.Errorf("%s: %w", c, v.Err)
 		}
-		allMet = allMet && v.met
+		allMet = allMet && v.Met
 	}
 	if allMet {
 		return true, nil
@@ -215,7 +215,7 @@ func (w *waiter) evaluate() (bool, error) {
 	if first && w.cur == nil && !slices.ContainsFunc(w.conds, func(c Condition) bool { return c.waitsForCreation }) {
 		var needy []string
 		for i, v := range w.verdicts {
-			if !v.met {
+			if !v.Met {
 				needy = append(needy, w.conds[i].String())
 			}
 		}
@@ -242,8 +242,8 @@ func (w *waiter) unmetError(cause error) error {
 	}
 	var parts []string
 	for i, v := range w.verdicts {
-		if !v.met {
-			parts = append(parts, fmt.Sprintf("%s (last observed: %s)", w.conds[i], v.seen))
+		if !v.Met {
+			parts = append(parts, fmt.Sprintf("%s (last observed: %s)", w.conds[i], v.Seen))
 		}
 	}
 	at := "the object does not exist"

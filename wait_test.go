@@ -491,13 +491,37 @@ func TestConditionsCarryRecheckAt(t *testing.T) {
 		Ready(), AllOf(Ready(), Exists()), AnyOf(Gone(), Ready()),
 		FailWhen(Ready()), IgnoreObservedGeneration(Ready()),
 	} {
-		if v := c.evaluate(s, evalMode{}); !v.recheckAt.Equal(want) {
-			t.Errorf("%s: recheckAt %s, want %s", c, v.recheckAt, want)
+		if v := c.evaluate(s, evalMode{}); !v.RecheckAt.Equal(want) {
+			t.Errorf("%s: recheckAt %s, want %s", c, v.RecheckAt, want)
 		}
 	}
 	for _, c := range []Condition{Exists(), ConditionTrue("Ready"), AllOf(Exists(), Gone())} {
-		if v := c.evaluate(s, evalMode{}); !v.recheckAt.IsZero() {
-			t.Errorf("%s: recheckAt %s, want none", c, v.recheckAt)
+		if v := c.evaluate(s, evalMode{}); !v.RecheckAt.IsZero() {
+			t.Errorf("%s: recheckAt %s, want none", c, v.RecheckAt)
 		}
 	}
+}
+
+// TestWaitFuncPanicStopsTheWatch pins that a Func that panics inside Wait
+// reaches the caller as that panic (kobj does not hide a program's bug in
+// an error) and that the watch is stopped on the way out.
+func TestWaitFuncPanicStopsTheWatch(t *testing.T) {
+	o := mustYAML(t, jobYAML)
+	src := newFakeSource()
+	go func() {
+		src.events <- WatchEvent{Type: Resync}
+		src.events <- WatchEvent{Type: Added, Object: o.DeepCopy(), Initial: true}
+		src.events <- WatchEvent{Type: Synced}
+	}()
+	boom := Func(func(*Object) (bool, error) { panic("boom") })
+	defer func() {
+		if r := recover(); r != "boom" {
+			t.Errorf("recovered %v, want the Func's panic", r)
+		}
+		if !src.stopped.Load() {
+			t.Error("the source was not stopped")
+		}
+	}()
+	_, _ = o.DeepCopy().waitOn(context.Background(), src, []Condition{boom})
+	t.Error("waitOn returned")
 }
