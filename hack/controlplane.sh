@@ -6,6 +6,10 @@
 #
 #   hack/controlplane.sh [VERSION]
 #
+# With KOBJ_CONTROLLER_MANAGER=1 it also builds kube-controller-manager (the
+# garbage collector and the namespace, Deployment and ReplicaSet
+# controllers) for the newest version, which the operator suite starts.
+#
 # VERSION (else $KOBJ_K8S_VERSION, else the newest) is one of the
 # kube-apiserver versions the tests run against; each is pinned by a module
 # of its own (kube-apiserver v1.29 does not build in one module graph with
@@ -82,6 +86,22 @@ if [ ! -x "$cache/kubectl" ]; then
     -ldflags "-s -w -X $pkg.gitVersion=$kubectl_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor" \
     k8s.io/kubernetes/cmd/kubectl)
   mv "$cache/kubectl.tmp" "$cache/kubectl"
+fi
+
+if [ "${KOBJ_CONTROLLER_MANAGER:-}" = 1 ] && [ ! -x "$cache/kube-controller-manager" ]; then
+  if [ "$k8s_version" != "$newest" ]; then
+    echo "controlplane.sh: kube-controller-manager is built for $newest only" >&2
+    exit 2
+  fi
+  echo "building kube-controller-manager $k8s_version, first run only, about $minutes minutes" >&2
+  minor=${k8s_version#v1.}; minor=${minor%%.*}
+  pkg=k8s.io/component-base/version
+  start=$(date +%s)
+  (cd "$module" && go build -trimpath -o "$cache/kube-controller-manager.tmp" \
+    -ldflags "-s -w -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor" \
+    k8s.io/kubernetes/cmd/kube-controller-manager)
+  mv "$cache/kube-controller-manager.tmp" "$cache/kube-controller-manager"
+  echo "built kube-controller-manager in $(( $(date +%s) - start ))s" >&2
 fi
 
 echo "$cache"
