@@ -166,6 +166,24 @@ func (c *Client) Dynamic() (dynamic.Interface, error) {
 	return d, nil
 }
 
+// RESTConfig returns a copy of the configuration c was made from, with c's
+// client-side rate limiter (nil: none) in place of its QPS and Burst, for
+// client-go machinery that takes a *rest.Config (typed clientsets, leader
+// election, events). Pass it with [Client.HTTPClient] to share c's
+// connections: kubernetes.NewForConfigAndClient(c.RESTConfig(), c.HTTPClient()).
+func (c *Client) RESTConfig() *rest.Config {
+	cfg := rest.CopyConfig(c.cfg)
+	cfg.RateLimiter = c.limiter
+	if c.limiter == nil {
+		cfg.QPS = -1
+	}
+	return cfg
+}
+
+// HTTPClient returns the HTTP client every request of c goes through: its
+// transport holds c's credentials, TLS settings and connection pool.
+func (c *Client) HTTPClient() *http.Client { return c.http }
+
 // Close closes the client's idle connections. Calls made after Close open
 // new ones; Close is for programs that make clients one after another.
 func (c *Client) Close() { c.http.CloseIdleConnections() }

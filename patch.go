@@ -21,6 +21,24 @@ func fromServer(m map[string]any, body []byte, c *Client) *Object {
 	return o
 }
 
+// FromServerJSON returns the object that a server sent as body, as a Read
+// through c would return it: bound to c (nil: the default client), with
+// body as its server copy, so that Update sends only what changed since
+// and Apply leaves out fields the caller did not touch. It is for objects
+// that reach a program outside kobj's verbs: a client-go informer's, an
+// admission request's, kobj/operator's cache. body is kept, not copied:
+// the caller must not change it afterwards. It fails as [FromJSON] does.
+func FromServerJSON(c *Client, body []byte) (*Object, error) {
+	m, err := decodeAnswer(body)
+	if err != nil {
+		return nil, errorf("FromServerJSON", "%w", err)
+	}
+	if err := checkTypeMeta(m); err != nil {
+		return nil, errorf("FromServerJSON", "%w", err)
+	}
+	return fromServer(m, body, c), nil
+}
+
 // adopt makes m, the server's answer (body as JSON), o's content and server
 // copy. The content changes in place, so that a list holding o's map (o is
 // one of its Items) sees the server's answer and keeps o as its item.

@@ -1,0 +1,13 @@
+package operator
+
+import (
+	"github.com/kobj-dev/kobj"
+)
+
+// Manager runs an operator's controllers over one shared Cache.
+type Manager struct {
+	client *kobj.Client
+	cache  *Cache
+	// owned by manager.go / controller.go (H-ctrl): options, controllers,
+	// the event recorder (events.go), run state.
+}
