@@ -79,4 +79,4 @@ func (e *entry) controllerOf() (metav1.OwnerReference, bool) {
 // GetObjectKind and DeepCopyObject make entry a runtime.Object. Entries
 // never change, so a copy is the entry itself.
 func (e *entry) GetObjectKind() schema.ObjectKind { return &e.TypeMeta }
-func (e *entry) DeepCopyObject() runtime.Object { return e }
+func (e *entry) DeepCopyObject() runtime.Object   { return e }
