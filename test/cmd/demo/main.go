@@ -2,16 +2,20 @@
 // by hack/controlplane.sh), writes a kubeconfig for it, runs
 // examples/quickstart (or the example its argument names) against it with
 // KUBECONFIG pointing there, and stops the control plane. `make demo` runs
-// it; `make demo-apply` runs examples/applyall.
+// it; `make demo-apply` runs examples/applyall; `make demo-operator` runs
+// examples/operator, with a kube-controller-manager (garbage collector,
+// Deployment and ReplicaSet controllers) beside the kube-apiserver.
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"time"
 
+	"github.com/kobj-dev/kobj/test/internal/controlplane"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
@@ -42,6 +46,18 @@ func run() error {
 	example := "quickstart"
 	if len(os.Args) > 1 {
 		example = os.Args[1]
+	}
+	if example == "operator" {
+		plane := &controlplane.Plane{Env: env, Config: cfg}
+		kcm, err := plane.StartControllerManager()
+		if err != nil {
+			return err
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = kcm.Stop(ctx)
+		}()
 	}
 	fmt.Printf("demo: control plane up at %s; running examples/%s\n\n", cfg.Host, example)
 	cmd := exec.Command("go", "run", "./examples/"+example)

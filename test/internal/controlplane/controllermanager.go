@@ -37,9 +37,16 @@ var ManagedControllers = []string{"garbage-collector-controller", "namespace-con
 // controllers wait for their effect. Its output goes to a log file in a
 // temporary folder, named in errors.
 func (p *Plane) StartControllerManager() (*ControllerManager, error) {
-	bin := filepath.Join(p.Env.BinaryAssetsDirectory, "kube-controller-manager")
+	assets := p.Env.BinaryAssetsDirectory
+	if assets == "" {
+		var err error
+		if assets, err = Binaries(); err != nil {
+			return nil, err
+		}
+	}
+	bin := filepath.Join(assets, "kube-controller-manager")
 	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("no kube-controller-manager in %s (build it with KOBJ_CONTROLLER_MANAGER=1 hack/controlplane.sh): %w", p.Env.BinaryAssetsDirectory, err)
+		return nil, fmt.Errorf("no kube-controller-manager in %s (build it with KOBJ_CONTROLLER_MANAGER=1 hack/controlplane.sh): %w", assets, err)
 	}
 	user, err := p.Env.AddUser(envtest.User{Name: "kobj-controller-manager", Groups: []string{"system:masters"}}, p.Config)
 	if err != nil {
