@@ -204,4 +204,3 @@ func BenchmarkCRUDVsDynamic(b *testing.B) {
 		m.report(b)
 	})
 }
-
