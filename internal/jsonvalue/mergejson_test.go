@@ -192,3 +192,30 @@ func FuzzMergePatchJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkMergePatchJSON weighs the walk against decoding the text and
+// calling MergePatch, for one label changed on a served ConfigMap.
+//
+//	go test -run '^$' -bench MergePatchJSON -benchmem ./internal/jsonvalue/
+func BenchmarkMergePatchJSON(b *testing.B) {
+	before := []byte(plainConfigMap)
+	after := edited(b, plainConfigMap, `{"metadata":{"labels":{"app":"db"}}}`)
+	b.Run("walk", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := MergePatchJSON(before, after); !ok {
+				b.Fatal("not ok")
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var m map[string]any
+			if err := utiljson.Unmarshal(before, &m); err != nil {
+				b.Fatal(err)
+			}
+			MergePatch(m, after)
+		}
+	})
+}

@@ -69,7 +69,11 @@ func (m *callMeter) report(b *testing.B, verb string) {
 		ratio := float64(m.allocs[0]) / float64(m.allocs[i])
 		b.ReportMetric(ratio, "allocs-ratio-"+name)
 		b.ReportMetric(float64(m.cpu[0])/float64(m.cpu[i]), "cpu-ratio-"+name)
-		record(row{fmt.Sprintf("allocations per %s call of a ConfigMap", verb), fmt.Sprintf("%.0f", float64(m.allocs[0])/n),
+		what := fmt.Sprintf("allocations per %s call of a ConfigMap", verb)
+		if len(m.names) > 2 {
+			what += ", against " + name
+		}
+		record(row{what, fmt.Sprintf("%.0f", float64(m.allocs[0])/n),
 			fmt.Sprintf("%.0f (%s)", float64(m.allocs[i])/n, name), fmt.Sprintf("%.2f", ratio), "≤ 1.0"})
 	}
 }
