@@ -80,11 +80,16 @@ func (o *Object) mergePatch() (patch []byte, preconditioned bool, err error) {
 	if o.served == nil {
 		p = o.u.Object
 	} else {
-		var before map[string]any
-		if err := utiljson.Unmarshal(o.served, &before); err != nil {
-			return nil, false, fmt.Errorf("reading the last served object: %w", err)
+		// The diff walks the served JSON beside the object: decoding it
+		// would cost an update as many allocations as its answer's.
+		var ok bool
+		if p, ok = jsonvalue.MergePatchJSON(o.served, o.u.Object); !ok {
+			before, err := o.lastServed()
+			if err != nil {
+				return nil, false, err
+			}
+			p = jsonvalue.MergePatch(before, o.u.Object)
 		}
-		p = jsonvalue.MergePatch(before, o.u.Object)
 		if rv := o.ResourceVersion(); rv != "" {
 			md, ok := p["metadata"].(map[string]any)
 			if !ok {
