@@ -8,4 +8,5 @@ import (
 // one shared informer per kind and scope.
 type Cache struct {
 	client *kobj.Client
+	stub   *stubCache // TEMPORARY (H-ctrl's stand-in until H-cache's Cache lands)
 }
