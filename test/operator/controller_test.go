@@ -44,7 +44,7 @@ func TestControllerOwnsAndWatches(t *testing.T) {
 			if r.Object == nil {
 				return operator.Result{}, nil
 			}
-			child := kobj.New("v1", "ConfigMap").SetName(r.Name+"-child").SetNamespace(r.Namespace).SetClient(r.Object.Client())
+			child := kobj.New("v1", "ConfigMap").SetName(r.Name + "-child").SetNamespace(r.Namespace).SetClient(r.Object.Client())
 			if err := child.AddOwnerReference(r.Object, true); err != nil {
 				return operator.Result{}, err
 			}
