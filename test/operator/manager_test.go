@@ -13,6 +13,7 @@ import (
 	"github.com/kobj-dev/kobj/operator"
 	"github.com/kobj-dev/kobj/test/internal/testkit"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/rest"
 )
 
 // The manager tests check goroutines with goleak, so they do not run in
@@ -195,4 +196,31 @@ func TestManagerBadInput(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Errorf("Run = %v", err)
 	}
+}
+
+// TestManagerCacheSyncTimeout checks that Run fails, rather than waits
+// for ever, when a kind cannot be listed (here: a user with no rights),
+// and leaves no goroutine.
+func TestManagerCacheSyncTimeout(t *testing.T) {
+	nobody := rest.CopyConfig(cfg)
+	nobody.Impersonate = rest.ImpersonationConfig{UserName: "ctrl-nobody"}
+	c, err := kobj.NewClient(nobody, kobj.CacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leak := ctrlLeakCheck(t, c)
+	m, err := operator.NewManager(c, operator.CacheSyncTimeout(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Add(operator.For("v1", "ConfigMap").
+		Reconcile(func(context.Context, *operator.Reconcile) (operator.Result, error) { return operator.Result{}, nil })); err != nil {
+		t.Fatalf("Add: %v", err)
+	}
+	err = m.Run(ctrlContext(t, time.Minute))
+	if err == nil {
+		t.Fatal("Run = nil for a kind the user cannot list")
+	}
+	t.Logf("Run: %v", err)
+	leak()
 }
