@@ -142,7 +142,9 @@ func (m *Manager) resolve(b *Builder, errs *[]error) (bool, error) {
 // it stops taking work, lets the reconciles in flight finish with a
 // context that stays live (bounded by GracefulShutdownTimeout, after which
 // it is canceled), stops the cache and the event recorder, and returns
-// with none of its goroutines left.
+// with none of its goroutines left (except, after the timeout, the
+// workers of reconciles that ignore their canceled context, until they
+// return).
 //
 // It returns nil after a clean shutdown; an error when a kind cannot be
 // watched, when the caches do not sync in time, when reconciles are still
