@@ -8,5 +8,4 @@ import (
 // one shared informer per kind and scope.
 type Cache struct {
 	client *kobj.Client
-	stub   *stubCache // TEMPORARY (H-ctrl's stand-in until H-cache's Cache lands)
 }
