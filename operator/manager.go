@@ -1,13 +1,279 @@
 package operator
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
 	"github.com/kobj-dev/kobj"
+	"k8s.io/klog/v2"
 )
 
 // Manager runs an operator's controllers over one shared Cache.
 type Manager struct {
-	client *kobj.Client
-	cache  *Cache
-	// owned by manager.go / controller.go (H-ctrl): options, controllers,
-	// the event recorder (events.go), run state.
+	client   *kobj.Client
+	cache    *Cache
+	recorder *recorder // events.go; nil: Event does nothing
+	opts     managerOptions
+
+	mu          sync.Mutex
+	controllers []*controller
+	started     bool
+}
+
+// NewManager returns a Manager whose controllers and Cache use c; nil c
+// means kobj.DefaultClient(). It sends no request. It fails when there
+// is no default client or the cache or event recorder cannot be made.
+func NewManager(c *kobj.Client, opts ...ManagerOption) (*Manager, error) {
+	if c == nil {
+		var err error
+		if c, err = kobj.DefaultClient(); err != nil {
+			return nil, fmt.Errorf("operator: NewManager: %w", err)
+		}
+	}
+	m := &Manager{client: c, opts: defaultManagerOptions()}
+	for _, o := range opts {
+		if o != nil {
+			o.applyToManager(&m.opts)
+		}
+	}
+	var err error
+	if m.cache, err = NewCache(c, m.opts.cache...); err != nil {
+		return nil, fmt.Errorf("operator: NewManager: %w", err)
+	}
+	if m.recorder, err = newRecorder(m); err != nil {
+		return nil, fmt.Errorf("operator: NewManager: events: %w", err)
+	}
+	return m, nil
+}
+
+// Client returns the Client the Manager's controllers use.
+func (m *Manager) Client() *kobj.Client { return m.client }
+
+// Cache returns the Manager's Cache, shared by its controllers; Run
+// stops it when it returns.
+func (m *Manager) Cache() *Cache { return m.cache }
+
+// Add checks the controller b describes and adds it, to start with Run.
+// It reports every problem of b at once, and nothing is added or
+// started: a Builder's recorded errors (bad kinds, Workers(0), nil
+// functions, an invalid predicate or finalizer name), no Reconcile, a
+// second controller for the same kind, a kind the server does not serve
+// (wrapping the discovery error, a *kobj.UnknownKindError for a kind
+// unknown after a fresh discovery), and an Owns kind that is
+// cluster-scoped under a namespaced For kind. It fails after Run started.
+func (m *Manager) Add(b *Builder) error {
+	if b == nil {
+		return errors.New("operator: Add(nil): no controller (start one with operator.For)")
+	}
+	what := "operator: controller for " + b.forKind.String()
+	errs := []error{}
+	if err := b.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	m.mu.Lock()
+	started := m.started
+	for _, c := range m.controllers {
+		if sameKind(c.forKind, b.forKind) {
+			errs = append(errs, fmt.Errorf("a controller for %s is added already (one per kind)", c.forKind))
+		}
+	}
+	m.mu.Unlock()
+	if started {
+		return fmt.Errorf("%s: Add after Run: add every controller before Run", what)
+	}
+	forNamespaced, err := m.resolve(b, &errs)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s: %w", what, errors.Join(errs...))
+	}
+	c := newController(m, b, forNamespaced)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.started {
+		return fmt.Errorf("%s: Add after Run: add every controller before Run", what)
+	}
+	for _, o := range m.controllers {
+		if sameKind(o.forKind, b.forKind) {
+			return fmt.Errorf("%s: a controller for %s is added already (one per kind)", what, o.forKind)
+		}
+	}
+	m.controllers = append(m.controllers, c)
+	return nil
+}
+
+// resolve asks the server for the scope of every kind b names, appending
+// a problem per kind to errs; it returns whether the For kind is
+// namespaced, or the For kind's error.
+func (m *Manager) resolve(b *Builder, errs *[]error) (bool, error) {
+	if checkKind(b.forKind.APIVersion, b.forKind.Kind) != nil {
+		return false, nil // reported by the builder
+	}
+	forNamespaced, err := m.cache.namespaced(b.forKind.APIVersion, b.forKind.Kind)
+	if err != nil {
+		return false, fmt.Errorf("For(%q, %q): %w", b.forKind.APIVersion, b.forKind.Kind, err)
+	}
+	for _, k := range b.owns {
+		ns, err := m.cache.namespaced(k.APIVersion, k.Kind)
+		switch {
+		case err != nil:
+			*errs = append(*errs, fmt.Errorf("Owns(%q, %q): %w", k.APIVersion, k.Kind, err))
+		case forNamespaced && !ns:
+			*errs = append(*errs, fmt.Errorf("Owns(%q, %q): %s is cluster-scoped and %s is namespaced: "+
+				"a cluster-scoped object cannot have a namespaced owner (the garbage collector would delete it)",
+				k.APIVersion, k.Kind, k.Kind, b.forKind.Kind))
+		}
+	}
+	for _, w := range b.watches {
+		if _, err := m.cache.namespaced(w.kind.APIVersion, w.kind.Kind); err != nil {
+			*errs = append(*errs, fmt.Errorf("Watches(%q, %q, ...): %w", w.kind.APIVersion, w.kind.Kind, err))
+		}
+	}
+	return forNamespaced, nil
+}
+
+// Run runs the Manager until ctx ends: it starts the cache's informers
+// for every controller's kinds, waits for their first lists (bounded by
+// CacheSyncTimeout), then starts the controllers' workers. When ctx ends
+// it stops taking work, lets the reconciles in flight finish with a
+// context that stays live (bounded by GracefulShutdownTimeout, after which
+// it is canceled), stops the cache and the event recorder, and returns
+// with none of its goroutines left (except, after the timeout, the
+// workers of reconciles that ignore their canceled context, until they
+// return).
+//
+// It returns nil after a clean shutdown; an error when a kind cannot be
+// watched, when the caches do not sync in time, when reconciles are still
+// running at the graceful timeout, or when Run was called before.
+func (m *Manager) Run(ctx context.Context) error {
+	m.mu.Lock()
+	if m.started {
+		m.mu.Unlock()
+		return errors.New("operator: Run called twice: a Manager runs once")
+	}
+	m.started = true
+	ctls := m.controllers
+	m.mu.Unlock()
+
+	logger := klog.FromContext(ctx).WithName("operator")
+	defer m.cache.Stop()
+
+	// The recorder outlives the reconciles, which may still emit events
+	// while they finish.
+	recCtx, stopRecorder := context.WithCancel(context.WithoutCancel(ctx))
+	var recorderDone sync.WaitGroup
+	defer func() {
+		stopRecorder()
+		recorderDone.Wait()
+	}()
+	if m.recorder != nil {
+		recorderDone.Go(func() { m.recorder.run(recCtx) })
+	}
+
+	for _, c := range ctls {
+		c.init(logger)
+		if err := c.subscribe(m.cache); err != nil {
+			m.shutDownQueues(ctls)
+			return fmt.Errorf("operator: %w", err)
+		}
+	}
+	if err := m.waitForSync(ctx); err != nil {
+		m.shutDownQueues(ctls)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+
+	// Reconciles keep a live context through shutdown, until the
+	// graceful timeout.
+	workCtx, cancelWork := context.WithCancel(klog.NewContext(context.WithoutCancel(ctx), logger))
+	defer cancelWork()
+	logger.V(1).Info("Caches synced; starting controllers", "controllers", len(ctls))
+	for _, c := range ctls {
+		c.start(workCtx)
+	}
+	<-ctx.Done()
+	logger.V(1).Info("Stopping: waiting for the reconciles in flight")
+
+	drained := make([]<-chan struct{}, len(ctls))
+	for i, c := range ctls {
+		drained[i] = c.stopIntake()
+	}
+	workersDone := make(chan struct{})
+	go func() {
+		defer close(workersDone)
+		for _, c := range ctls {
+			c.running.Wait()
+		}
+	}()
+	var err error
+	if !m.waitGraceful(workersDone) {
+		cancelWork()
+		err = fmt.Errorf("operator: reconciles still running after the graceful shutdown timeout (%s); their context is canceled",
+			m.opts.gracefulShutdown)
+		logger.Error(err, "Shutdown")
+	}
+	for i, c := range ctls {
+		c.shutDown()
+		if err == nil {
+			<-drained[i]
+		}
+	}
+	return err
+}
+
+// waitForSync waits for the cache's first lists, bounded by the
+// CacheSyncTimeout option.
+func (m *Manager) waitForSync(ctx context.Context) error {
+	syncCtx := ctx
+	if d := m.opts.cacheSync; d > 0 {
+		var cancel context.CancelFunc
+		syncCtx, cancel = context.WithTimeoutCause(ctx, d, fmt.Errorf("the caches did not sync within %s (CacheSyncTimeout)", d))
+		defer cancel()
+	}
+	if err := m.cache.waitForSync(syncCtx); err != nil {
+		return fmt.Errorf("operator: waiting for the caches: %w", err)
+	}
+	return nil
+}
+
+// waitGraceful waits for done within the graceful shutdown timeout; it
+// reports whether done was closed in time.
+func (m *Manager) waitGraceful(done <-chan struct{}) bool {
+	d := m.opts.gracefulShutdown
+	if d < 0 {
+		<-done
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// shutDownQueues ends the queues of controllers whose workers never
+// started.
+func (m *Manager) shutDownQueues(ctls []*controller) {
+	for _, c := range ctls {
+		for _, remove := range c.removes {
+			remove()
+		}
+		if c.queue != nil {
+			c.queue.ShutDown()
+		}
+	}
 }

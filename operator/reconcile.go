@@ -13,8 +13,10 @@ type Reconcile struct {
 	// when it is gone.
 	Object *kobj.Object
 	// Old is the version the controller saw before the change that
-	// queued this reconcile: a hint, nil after a restart, when the object
-	// is new, or when requests merged past it.
+	// queued this reconcile (when changes merged while queued, before the
+	// first of them, so that Diff covers them all; for Deleted, the last
+	// state). A hint: nil after a restart, for a new object, a retry, or
+	// when only an owned or watched object changed.
 	Old *kobj.Object
 	// Reason says why this reconcile runs (a hint: requests merge).
 	Reason Reason
