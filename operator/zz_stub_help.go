@@ -253,7 +253,12 @@ func (r *Reconcile) FinalizeOrAddForTest(ctx context.Context) (bool, error) {
 	return r.finalizeOrAdd(ctx)
 }
 
-// ExpectForTest is a TEMPORARY test hook.
+// ExpectForTest is a TEMPORARY test hook: cache.expect.
+func (tm *TestManager) ExpectForTest(apiVersion, kind, namespace, name, rv string) {
+	tm.cache.expect(apiVersion, kind, namespace, name, rv)
+}
+
+// GetForTest is a TEMPORARY test hook: the cached object.
 func (tm *TestManager) GetForTest(ctx context.Context, apiVersion, kind, namespace, name string) (*kobj.Object, error) {
 	e, found, err := tm.cache.entry(ctx, apiVersion, kind, namespace, name)
 	if err != nil || !found {
