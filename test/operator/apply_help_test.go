@@ -131,7 +131,7 @@ func TestApplyChangedChildIsConfigured(t *testing.T) {
 	if _, err := helpReconcile(ctx, t, m, tc, ns, "web", apply); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := site.Edit(ctx, func(o *kobj.Object) error { return o.Set("spec.color", "green") }); err != nil {
+	if _, err := site.Edit(ctx, func(o *kobj.Object) error { return o.Set("spec.color", "green") }, kobj.RetryOnConflict()); err != nil {
 		t.Fatal(err)
 	}
 	// The stub cache must see the edit before the next reconcile, as the
