@@ -160,10 +160,10 @@ func helpConfigMap(name string, data map[string]any) *kobj.Object {
 	return o
 }
 
-// helpRead reads an object afresh from the server.
+// helpRead reads an object afresh from the server, bound to c.
 func helpRead(ctx context.Context, t *testing.T, c *kobj.Client, apiVersion, kind, ns, name string) (*kobj.Object, error) {
 	t.Helper()
-	return kobj.New(apiVersion, kind).SetName(name).SetNamespace(ns).Read(ctx, kobj.WithClient(c))
+	return kobj.New(apiVersion, kind).SetName(name).SetNamespace(ns).SetClient(c).Read(ctx)
 }
 
 // helpActions returns "name=Action" for each change of cs.
