@@ -69,3 +69,24 @@ func TestKeyOfIgnoresVersion(t *testing.T) {
 		t.Error("two groups name the same child")
 	}
 }
+
+// BenchmarkAppliesNothing is the cost per child of a converged r.Apply:
+// decoding the cached JSON, building the apply body, comparing.
+func BenchmarkAppliesNothing(b *testing.B) {
+	parent, _ := kobj.FromMap(map[string]any{"apiVersion": "x/v1", "kind": "Website",
+		"metadata": map[string]any{"name": "w", "namespace": "ns", "uid": "p1"}})
+	child := kobj.New("v1", "ConfigMap").SetName("c").SetNamespace("ns")
+	_ = child.Set("data", map[string]any{"k": "v"})
+	_ = child.AddOwnerReference(parent, true)
+	var u unstructured.Unstructured
+	if err := u.UnmarshalJSON([]byte(appliedChild)); err != nil {
+		b.Fatal(err)
+	}
+	e, _ := newEntry(&u)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !appliesNothing(child, e, mgr) {
+			b.Fatal("not converged")
+		}
+	}
+}
