@@ -157,6 +157,20 @@ func TestApplyChangedChildIsConfigured(t *testing.T) {
 	if got, _ := back.GetString("data.color"); got != "green" {
 		t.Errorf("web-a data.color = %q; want green", got)
 	}
+
+	// At once again: the cache waited for the write (expect), so the
+	// check sees web-a converged.
+	log.Reset()
+	if cs, err = helpReconcile(ctx, t, m, tc, ns, "web", apply); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"ConfigMap/web-a=Unchanged", "ConfigMap/web-b=Unchanged", "Secret/web-secret=Unchanged"}
+	if got := helpActions(cs); !slices.Equal(got, want) {
+		t.Errorf("right after the write: %v; want %v", got, want)
+	}
+	if w := helpWrites(log); len(w) != 0 {
+		t.Errorf("right after the write: writes %v; want none", w)
+	}
 }
 
 // TestApplyPrunesChildrenNoLongerRendered: a child rendered before and not
