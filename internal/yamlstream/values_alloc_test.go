@@ -24,8 +24,12 @@ func TestUnstructuredValueAllocatesOnlyWhatItConverts(t *testing.T) {
 			in:   func() any { return map[any]any{"args": []any{"--port=8080", "--log-level=info"}} },
 			same: func() any { return map[any]any{"args": true} }},
 		{name: "nested maps",
-			in:   func() any { return map[any]any{"metadata": map[any]any{"name": "web", "labels": map[any]any{"app": "web"}}} },
-			same: func() any { return map[any]any{"metadata": map[any]any{"name": true, "labels": map[any]any{"app": true}}} }},
+			in: func() any {
+				return map[any]any{"metadata": map[any]any{"name": "web", "labels": map[any]any{"app": "web"}}}
+			},
+			same: func() any {
+				return map[any]any{"metadata": map[any]any{"name": true, "labels": map[any]any{"app": true}}}
+			}},
 	}
 	allocs := func(t *testing.T, in func() any) float64 {
 		ins := make([]any, 0, 200)
