@@ -156,11 +156,11 @@ func BenchmarkScaleLoad(b *testing.B) {
 	iteration := 0
 	for b.Loop() {
 		if iteration++; iteration%2 == 1 {
-			k.add(loadKobj())
-			u.add(loadDecoder())
+			k.run(loadKobj)
+			u.run(loadDecoder)
 		} else {
-			u.add(loadDecoder())
-			k.add(loadKobj())
+			u.run(loadDecoder)
+			k.run(loadKobj)
 		}
 	}
 	reportScaleSides(b, docs, k, u, "decoder")

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -156,4 +157,75 @@ func ratio(a, b float64) float64 {
 		return 0
 	}
 	return a / b
+}
+
+// cpuTimes is the CPU time used so far by this process (the clients) and
+// by the control plane's processes, which envtest starts as its children.
+type cpuTimes struct {
+	client, apiserver, etcd time.Duration
+}
+
+// readCPU reads the CPU time (user and system) of this process and of its
+// children named kube-apiserver and etcd, from /proc; the control plane's
+// are zero where /proc cannot be read.
+func readCPU() cpuTimes {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	t := cpuTimes{client: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+	entries, _ := os.ReadDir("/proc")
+	self := os.Getpid()
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ... utime stime: fields 14 and 15.
+		s := string(data)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		comm, fields := s[open+1:end], strings.Fields(s[end+1:])
+		if len(fields) < 13 {
+			continue
+		}
+		if ppid, _ := strconv.Atoi(fields[1]); ppid != self {
+			continue
+		}
+		utime, _ := strconv.ParseInt(fields[11], 10, 64)
+		stime, _ := strconv.ParseInt(fields[12], 10, 64)
+		d := time.Duration(utime+stime) * time.Second / clockTicks
+		switch comm {
+		case "kube-apiserver":
+			t.apiserver += d
+		case "etcd":
+			t.etcd += d
+		}
+	}
+	return t
+}
+
+// clockTicks is the unit of /proc's CPU times (USER_HZ), 100 on Linux.
+const clockTicks = 100
+
+func (t cpuTimes) sub(u cpuTimes) cpuTimes {
+	return cpuTimes{t.client - u.client, t.apiserver - u.apiserver, t.etcd - u.etcd}
+}
+
+func (t cpuTimes) add(u cpuTimes) cpuTimes {
+	return cpuTimes{t.client + u.client, t.apiserver + u.apiserver, t.etcd + u.etcd}
+}
+
+// reportCPU reports a side's CPU seconds per iteration: this process's
+// (the side's client, with the benchmark's own work), the apiserver's and
+// etcd's.
+func reportCPU(b *testing.B, side string, t cpuTimes) {
+	per := func(d time.Duration) float64 { return d.Seconds() / float64(b.N) }
+	b.ReportMetric(per(t.client), side+"-client-cpu-s")
+	b.ReportMetric(per(t.apiserver), side+"-apiserver-cpu-s")
+	b.ReportMetric(per(t.etcd), side+"-etcd-cpu-s")
 }

@@ -35,6 +35,16 @@ func dynamicPager(ctx context.Context, dyn dynamic.Interface, ns string) *pager.
 type scaleSide struct {
 	d    time.Duration
 	peak uint64 // the highest of the iterations
+	cpu  cpuTimes
+}
+
+// run runs one side's measurement, f, and adds its figures and the CPU
+// time the clients and the control plane used meanwhile.
+func (s *scaleSide) run(f func() (time.Duration, uint64)) {
+	before := readCPU()
+	d, peak := f()
+	s.cpu = s.cpu.add(readCPU().sub(before))
+	s.add(d, peak)
 }
 
 func (s *scaleSide) add(d time.Duration, peak uint64) {
@@ -99,11 +109,11 @@ func BenchmarkScaleWalk(b *testing.B) {
 	iteration := 0
 	for b.Loop() {
 		if iteration++; iteration%2 == 1 {
-			k.add(walkKobj())
-			g.add(walkPager())
+			k.run(walkKobj)
+			g.run(walkPager)
 		} else {
-			g.add(walkPager())
-			k.add(walkKobj())
+			g.run(walkPager)
+			k.run(walkKobj)
 		}
 	}
 	reportScaleSides(b, fx.n, k, g, "pager")
@@ -167,11 +177,11 @@ func BenchmarkScaleRead(b *testing.B) {
 	iteration := 0
 	for b.Loop() {
 		if iteration++; iteration%2 == 1 {
-			k.add(readKobj())
-			g.add(readPager())
+			k.run(readKobj)
+			g.run(readPager)
 		} else {
-			g.add(readPager())
-			k.add(readKobj())
+			g.run(readPager)
+			k.run(readKobj)
 		}
 	}
 	reportScaleSides(b, fx.n, k, g, "dynamic")
@@ -213,8 +223,12 @@ func pagedList(ctx context.Context, dyn dynamic.Interface, ns string) (*unstruct
 // connections) before anything is measured.
 func warmScale(ctx context.Context, b *testing.B, c *kobj.Client, dyn dynamic.Interface, ns string) {
 	b.Helper()
-	if _, err := kobj.New("v1", "ConfigMapList").Read(ctx, kobj.WithClient(c), kobj.InNamespace(ns), kobj.Limit(1)); err != nil {
-		b.Fatal(err)
+	// Each, not Read: Read with a Limit reads every page.
+	for _, err := range kobj.New("v1", "ConfigMapList").Each(ctx, kobj.WithClient(c), kobj.InNamespace(ns), kobj.Limit(1)) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		break
 	}
 	if _, err := dyn.Resource(configMaps).Namespace(ns).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
 		b.Fatal(err)
@@ -234,4 +248,6 @@ func reportScaleSides(b *testing.B, n int, k, g scaleSide, peer string) {
 	b.ReportMetric(ratio(float64(k.peak), float64(g.peak)), "peak-ratio")
 	b.ReportMetric(float64(n)/s(k.d), "kobj-objects/s")
 	b.ReportMetric(float64(n)/s(g.d), peer+"-objects/s")
+	reportCPU(b, "kobj", k.cpu)
+	reportCPU(b, peer, g.cpu)
 }

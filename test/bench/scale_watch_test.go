@@ -72,11 +72,11 @@ func BenchmarkScaleWatch(b *testing.B) {
 	iteration := 0
 	for b.Loop() {
 		if iteration++; iteration%2 == 1 {
-			k.add(watchKobj())
-			i.add(watchInformer())
+			k.run(watchKobj)
+			i.run(watchInformer)
 		} else {
-			i.add(watchInformer())
-			k.add(watchKobj())
+			i.run(watchInformer)
+			k.run(watchKobj)
 		}
 	}
 	reportScaleSides(b, fx.n, k, i, "informer")
