@@ -108,6 +108,8 @@ type processRun struct {
 	maxRSS  int64 // bytes
 	peak    int64 // kobj only: the heap the child saw, bytes
 	traffic traffic
+	cpu     time.Duration // the process's CPU time, user and system
+	server  time.Duration // the apiserver's and etcd's CPU time meanwhile
 }
 
 // runProcess runs cmd, and returns its wall time and peak resident memory.
@@ -120,6 +122,7 @@ func runProcess(cmd *exec.Cmd) (processRun, []byte, error) {
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.maxRSS = ru.Maxrss * 1024 // kilobytes on Linux
+		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return r, out, nil
 }
@@ -192,6 +195,8 @@ func BenchmarkScaleApplyAll(b *testing.B) {
 		s.traffic.requests += r.traffic.requests
 		s.traffic.writes += r.traffic.writes
 		s.traffic.discovery += r.traffic.discovery
+		s.cpu += r.cpu
+		s.server += r.server
 	}
 	iteration := 0
 	stamp := time.Now().UnixNano() % 1e6
@@ -211,6 +216,7 @@ func BenchmarkScaleApplyAll(b *testing.B) {
 				side := (k + iteration) % 2
 				s := sets[side]
 				p.take()
+				before := readCPU()
 				var r processRun
 				var err error
 				if side == 0 {
@@ -226,6 +232,8 @@ func BenchmarkScaleApplyAll(b *testing.B) {
 					b.Fatal(err)
 				}
 				r.traffic = p.take()
+				server := readCPU().sub(before)
+				r.server = server.apiserver + server.etcd
 				add(side, c, r)
 			}
 		}
@@ -238,6 +246,8 @@ func BenchmarkScaleApplyAll(b *testing.B) {
 			b.ReportMetric(per(r.traffic.requests), sname+"-"+cname+"-requests")
 			b.ReportMetric(per(r.traffic.writes), sname+"-"+cname+"-writes")
 			b.ReportMetric(mb(uint64(r.maxRSS)), sname+"-"+cname+"-maxrss-MB")
+			b.ReportMetric(r.cpu.Seconds()/float64(b.N), sname+"-"+cname+"-cpu-s")
+			b.ReportMetric(r.server.Seconds()/float64(b.N), sname+"-"+cname+"-server-cpu-s")
 		}
 		b.ReportMetric(mb(uint64(runs[0][c].peak)), "kobj-"+cname+"-peak-heap-MB")
 		k, g := runs[0][c], runs[1][c]
