@@ -156,11 +156,11 @@ func BenchmarkScaleLoad(b *testing.B) {
 	iteration := 0
 	for b.Loop() {
 		if iteration++; iteration%2 == 1 {
-			k.run(loadKobj)
-			u.run(loadDecoder)
+			k.run("kobj", loadKobj)
+			u.run("decoder", loadDecoder)
 		} else {
-			u.run(loadDecoder)
-			k.run(loadKobj)
+			u.run("decoder", loadDecoder)
+			k.run("kobj", loadKobj)
 		}
 	}
 	reportScaleSides(b, docs, k, u, "decoder")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kobj-dev/kobj"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
 )
@@ -24,8 +25,23 @@ func BenchmarkScaleWatch(b *testing.B) {
 	fx := scaleFixture(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	c, dyn := newClients(b)
+	// Each side's client counts its requests and the bytes it received.
+	kcfg, kcount := countedConfig()
+	c, err := kobj.NewClient(kcfg, kobj.CacheDir(b.TempDir()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	icfg, icount := countedConfig()
+	icfg.QPS, icfg.Burst = -1, 0
+	dyn, err := dynamic.NewForConfig(icfg)
+	if err != nil {
+		b.Fatal(err)
+	}
 	warmScale(ctx, b, c, dyn, fx.ns)
+	kcount.requests.Store(0)
+	kcount.bytes.Store(0)
+	icount.requests.Store(0)
+	icount.bytes.Store(0)
 	var kLive, iLive float64
 	watchKobj := func() (time.Duration, uint64) {
 		var d time.Duration
@@ -72,14 +88,18 @@ func BenchmarkScaleWatch(b *testing.B) {
 	iteration := 0
 	for b.Loop() {
 		if iteration++; iteration%2 == 1 {
-			k.run(watchKobj)
-			i.run(watchInformer)
+			k.run("kobj", watchKobj)
+			i.run("informer", watchInformer)
 		} else {
-			i.run(watchInformer)
-			k.run(watchKobj)
+			i.run("informer", watchInformer)
+			k.run("kobj", watchKobj)
 		}
 	}
 	reportScaleSides(b, fx.n, k, i, "informer")
+	b.ReportMetric(float64(kcount.requests.Load())/float64(b.N), "kobj-requests")
+	b.ReportMetric(float64(icount.requests.Load())/float64(b.N), "informer-requests")
+	b.ReportMetric(float64(kcount.bytes.Load())/1e6/float64(b.N), "kobj-received-MB")
+	b.ReportMetric(float64(icount.bytes.Load())/1e6/float64(b.N), "informer-received-MB")
 	b.ReportMetric(kLive, "kobj-live-B/obj")
 	b.ReportMetric(iLive, "informer-live-B/obj")
 	b.ReportMetric(ratio(kLive, iLive), "live-ratio")
