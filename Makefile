@@ -67,7 +67,7 @@ bench: controlplane
 # The measurements at scale (issue 21; doc/performance.md): walk, read and
 # watch 100,000 ConfigMaps (created once per run, 64 writers), ApplyAll of
 # 5,000 objects against kubectl, 300 CRDs, a 50 MB YAML file; kobj and
-# client-go side by side. Not part of `make test`: about half an hour on 2
+# client-go side by side. Not part of `make test`: about 10 minutes on 2
 # cores. KOBJ_BENCH_SCALE_N, _APPLY, _CRDS and _LOAD_MB make it smaller.
 bench-scale: controlplane
 	set -o pipefail; cd test && KOBJ_BENCH_SCALE=1 $(ASSETS) $(GO) test -run '^$$' -bench Scale -benchtime=1x -count=1 -timeout 120m ./bench/ | tee ../bench-scale.txt
