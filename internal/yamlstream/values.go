@@ -62,8 +62,13 @@ func unstructuredValue(v any, depth int) (any, error) {
 			}
 			x[i] = c
 		}
-		return x, nil
+		// v, not x: x in a new interface would be a new 24-byte box,
+		// kept as long as the object.
+		return v, nil
 	case string:
+		if utf8.ValidString(x) {
+			return v, nil // as for slices: go-yaml's box, not a new one
+		}
 		return validUTF8(x), nil
 	case nil, bool, int64:
 		return x, nil
