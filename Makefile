@@ -8,11 +8,7 @@
 SHELL := /bin/bash
 GO ?= go
 
-<<<<<<< HEAD
-.PHONY: test unit oracle e2e e2e-newest e2e-older bench bench-smoke demo demo-apply demo-operator controlplane controlplane-older fuzz vet
-=======
-.PHONY: test unit oracle e2e e2e-newest e2e-older bench bench-smoke bench-scale demo demo-apply controlplane controlplane-older fuzz vet
->>>>>>> s21
+.PHONY: test unit oracle e2e e2e-newest e2e-older bench bench-smoke bench-scale demo demo-apply demo-operator controlplane controlplane-older fuzz vet
 
 K8S_NEWEST = v1.37.2
 K8S_OLDER = v1.29.15
