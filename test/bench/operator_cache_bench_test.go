@@ -3,8 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
-	goruntime "runtime"
 	"net/http"
+	goruntime "runtime"
 	"testing"
 	"time"
 
