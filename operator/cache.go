@@ -9,7 +9,9 @@ import (
 
 	"github.com/kobj-dev/kobj"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/cache"
 )
 
 // The cache is client-go's: one SharedIndexInformer (tools/cache) per kind
@@ -37,6 +39,9 @@ type Cache struct {
 	cfg    cacheConfig
 	// consistency bounds a read's wait for a write recorded with expect.
 	consistency time.Duration
+	// listerWatcher, when not nil, replaces the server's lists and
+	// watches (tests).
+	listerWatcher func(kc *kindCache, ns string) (cache.ListerWatcher, runtime.Object, error)
 
 	ctx    context.Context // parent of every informer's; ended by Stop
 	cancel context.CancelFunc

@@ -33,7 +33,11 @@ type kindInformer struct {
 // ListerWatcher goes through kobj's client (transport, credentials,
 // limiter), its transform keeps entries, and it indexes by namespace.
 func (kc *kindCache) newInformer(ns string) (*kindInformer, error) {
-	lw, example, err := kc.listerWatcher(ns)
+	listerWatcher := kc.listerWatcher
+	if kc.c.listerWatcher != nil {
+		listerWatcher = func(ns string) (cache.ListerWatcher, runtime.Object, error) { return kc.c.listerWatcher(kc, ns) }
+	}
+	lw, example, err := listerWatcher(ns)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +75,7 @@ func (kc *kindCache) listerWatcher(ns string) (cache.ListerWatcher, runtime.Obje
 	client := kc.c.client
 	cfg := client.RESTConfig()
 	if !kc.metadataOnly {
-		res, err := watchstore.NewResource(cfg, client.HTTPClient(), cfg.RateLimiter, kc.gvr, ns)
+		res, err := newRawResource(cfg, client.HTTPClient(), cfg.RateLimiter, kc.gvr, ns)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -153,6 +157,9 @@ func (ki *kindInformer) waitSynced(ctx context.Context) error {
 	case <-ki.failed:
 		return ki.failure()
 	default:
+	}
+	if ki.inf.HasSynced() {
+		return nil // answers even a read whose context has ended
 	}
 	select {
 	case <-ki.inf.HasSyncedChecker().Done():

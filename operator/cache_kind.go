@@ -148,6 +148,23 @@ func (kc *kindCache) toEntry(obj any) (any, error) {
 		return o, nil // already transformed
 	case *unstructured.Unstructured:
 		u = o
+		if r, ok := o.Object[rawField].(*rawObject); ok {
+			if kc.c.cfg.transform == nil {
+				if kc.c.cfg.strip {
+					raw, err := stripRaw(r.raw, kc.c.cfg.keep)
+					if err != nil {
+						return nil, fmt.Errorf("%s %s %s: %w", kc.ref.APIVersion, kc.ref.Kind, key(o.GetNamespace(), o.GetName()), err)
+					}
+					r.raw = raw
+				}
+				return r.entry(), nil
+			}
+			m, err := (&entry{raw: r.raw}).decode()
+			if err != nil {
+				return nil, fmt.Errorf("%s %s %s: %w", kc.ref.APIVersion, kc.ref.Kind, key(o.GetNamespace(), o.GetName()), err)
+			}
+			u = &unstructured.Unstructured{Object: m}
+		}
 	case *metav1.PartialObjectMetadata:
 		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
 		if err != nil {
