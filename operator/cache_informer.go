@@ -46,8 +46,14 @@ func (kc *kindCache) newInformer(ns string) (*kindInformer, error) {
 	if ns != "" {
 		what += " in " + ns
 	}
+	// The namespace index serves List in one namespace of an informer
+	// over all of them; elsewhere it would only cost memory.
+	var indexers cache.Indexers
+	if ns == "" && kc.namespaced {
+		indexers = cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}
+	}
 	ki.inf = cache.NewSharedIndexInformerWithOptions(lw, example, cache.SharedIndexInformerOptions{
-		Indexers:          cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc},
+		Indexers:          indexers,
 		ObjectDescription: what,
 	})
 	if err := ki.inf.SetTransform(kc.toEntry); err != nil {
