@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kobj-dev/kobj"
@@ -92,9 +93,12 @@ func TestStripRaw(t *testing.T) {
 // what it decodes, against a fake server: a list of a built-in kind
 // (items without apiVersion and kind), a Status error, and a watch.
 func TestRawResource(t *testing.T) {
+	var mu sync.Mutex
 	var requests []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		requests = append(requests, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery+" accept="+r.Header.Get("Accept"))
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		switch {
 		case r.URL.Query().Get("watch") == "true":
@@ -143,12 +147,15 @@ func TestRawResource(t *testing.T) {
 			if u.GetAnnotations()["k8s.io/initial-events-end"] != "true" {
 				t.Errorf("bookmark lost its annotation: %v", u.Object)
 			}
-			w.Stop()
+			break
 		}
 	}
+	w.Stop()
 	if want := "MODIFIED w0 11 raw=true,MODIFIED w1 12 raw=true,BOOKMARK  13 raw=false"; strings.Join(got, ",") != want {
 		t.Fatalf("events = %v, want %s", got, want)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	for _, r := range requests {
 		if !strings.HasSuffix(r, "accept=application/json") || !strings.HasPrefix(r, "GET /api/v1/namespaces/n/configmaps?") {
 			t.Errorf("request %s", r)
