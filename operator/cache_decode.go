@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -105,7 +106,7 @@ func decodeRaw(data []byte, apiVersion, kind string) (*unstructured.Unstructured
 // withTypeMeta returns the JSON object data with apiVersion and kind
 // first.
 func withTypeMeta(data []byte, apiVersion, kind string) []byte {
-	i := strings.IndexByte(string(data), '{')
+	i := bytes.IndexByte(data, '{')
 	av, _ := json.Marshal(apiVersion)
 	k, _ := json.Marshal(kind)
 	out := make([]byte, 0, len(data)+len(av)+len(k)+24)
@@ -113,8 +114,8 @@ func withTypeMeta(data []byte, apiVersion, kind string) []byte {
 	out = append(out, av...)
 	out = append(out, `,"kind":`...)
 	out = append(out, k...)
-	rest := strings.TrimLeft(string(data[i+1:]), " \t\r\n")
-	if !strings.HasPrefix(rest, "}") {
+	rest := bytes.TrimLeft(data[i+1:], " \t\r\n")
+	if len(rest) > 0 && rest[0] != '}' {
 		out = append(out, ',')
 	}
 	return append(out, rest...)
