@@ -65,9 +65,9 @@ func (kc *kindCache) newInformer(ns string) (*kindInformer, error) {
 	// Wakes the reads that wait for a write (expect); the store has the
 	// change before any handler runs.
 	if _, err := ki.inf.AddEventHandler(cache.ResourceEventHandlerDetailedFuncs{
-		AddFunc:    func(any, bool) { kc.notify() },
-		UpdateFunc: func(any, any) { kc.notify() },
-		DeleteFunc: func(any) { kc.notify() },
+		AddFunc:    func(obj any, _ bool) { kc.notify(obj, false) },
+		UpdateFunc: func(_, obj any) { kc.notify(obj, false) },
+		DeleteFunc: func(obj any) { kc.notify(obj, true) },
 	}); err != nil {
 		return nil, err
 	}

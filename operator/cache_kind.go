@@ -128,14 +128,23 @@ func (kc *kindCache) waitSynced(ctx context.Context, ns string) ([]*kindInformer
 	return infs, nil
 }
 
-// notify wakes the reads waiting for an expected write.
-func (kc *kindCache) notify() {
+// notify wakes the reads waiting for an expected write, on a change the
+// store has: obj, stored or (gone) deleted. It forgets the expected write
+// obj fulfils, so that a write no read waits for is not kept.
+func (kc *kindCache) notify(obj any, gone bool) {
 	kc.mu.Lock()
 	defer kc.mu.Unlock()
-	if len(kc.expected) > 0 {
-		close(kc.changed)
-		kc.changed = make(chan struct{})
+	if len(kc.expected) == 0 {
+		return
 	}
+	if e, ok := entryOf(obj); ok {
+		k := key(e.Namespace, e.Name)
+		if x, ok := kc.expected[k]; ok && x.gone == gone && (gone || rvAtLeast(e.ResourceVersion, x.rv)) {
+			delete(kc.expected, k)
+		}
+	}
+	close(kc.changed)
+	kc.changed = make(chan struct{})
 }
 
 // toEntry is the informers' transform: the object as the cache keeps it,

@@ -26,12 +26,11 @@ import (
 // it, the namespace is outside the cache's scope, or the informer cannot
 // list it (a *StatusError of the server's, such as Forbidden).
 func (c *Cache) Get(ctx context.Context, apiVersion, kind, namespace, name string) (*kobj.Object, error) {
-	e, found, err := c.entry(ctx, apiVersion, kind, namespace, name)
+	kc, e, found, err := c.lookup(ctx, apiVersion, kind, namespace, name)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
-		kc := c.existingKind(apiVersion, kind)
 		return nil, apierrors.NewNotFound(schema.GroupResource{Group: kc.gvr.Group, Resource: kc.gvr.Resource}, name)
 	}
 	o, err := e.object(c.client)
@@ -44,26 +43,32 @@ func (c *Cache) Get(ctx context.Context, apiVersion, kind, namespace, name strin
 // entry returns the cached entry of an object (see Get), and whether the
 // cache has it.
 func (c *Cache) entry(ctx context.Context, apiVersion, kind, namespace, name string) (*entry, bool, error) {
+	_, e, found, err := c.lookup(ctx, apiVersion, kind, namespace, name)
+	return e, found, err
+}
+
+// lookup is entry, with the kind's informers.
+func (c *Cache) lookup(ctx context.Context, apiVersion, kind, namespace, name string) (*kindCache, *entry, bool, error) {
 	if name == "" {
-		return nil, false, fmt.Errorf("operator cache: Get %s %s: no name", apiVersion, kind)
+		return nil, nil, false, fmt.Errorf("operator cache: Get %s %s: no name", apiVersion, kind)
 	}
 	kc, err := c.kind(ctx, apiVersion, kind)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	namespace, err = kc.objectNamespace(namespace)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	infs, err := kc.waitSynced(ctx, namespace)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	if err := kc.await(ctx, namespace, name); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	e, ok := infs[0].get(key(namespace, name))
-	return e, ok, nil
+	return kc, e, ok, nil
 }
 
 // objectNamespace returns the namespace a read of one object looks in.

@@ -274,6 +274,21 @@ func TestCacheReadYourWrites(t *testing.T) {
 	if left != 0 {
 		t.Fatalf("%d expectations left after the timeout", left)
 	}
+	// A write no read waits for is forgotten once the informer has it.
+	c.consistency = time.Minute
+	c.expect("v1", "ConfigMap", "a", "two", "9")
+	src.watcher.Modify(configMap("a", "two", "9", nil, nil))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+		kc.mu.Lock()
+		left = len(kc.expected)
+		kc.mu.Unlock()
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the informer had the write, and the expectation is still kept")
+		}
+	}
 	// Kinds without informers, and namespaces outside the scope, record nothing.
 	c.expect("v1", "Secret", "a", "x", "1")
 	if c.existingKind("v1", "Secret") != nil {
