@@ -160,11 +160,12 @@ func (kc *kindCache) toEntry(obj any) (any, error) {
 		if r, ok := o.Object[rawField].(*rawObject); ok {
 			if kc.c.cfg.transform == nil {
 				if kc.c.cfg.strip {
-					raw, err := stripRaw(r.raw, kc.c.cfg.keep)
-					if err != nil {
-						return nil, fmt.Errorf("%s %s %s: %w", kc.ref.APIVersion, kc.ref.Kind, key(o.GetNamespace(), o.GetName()), err)
+					// managedFields of a shape the server never sends: kept
+					// whole, rather than fail the list (the reflector would
+					// list again and again).
+					if raw, err := stripRaw(r.raw, kc.c.cfg.keep); err == nil {
+						r.raw = raw
 					}
-					r.raw = raw
 				}
 				return r.entry(), nil
 			}
