@@ -438,3 +438,116 @@ func TestCacheStopLeaksNothing(t *testing.T) {
 	}
 	c.Close()
 }
+
+// cacheCRD creates a namespaced CustomResourceDefinition of kind Widget in
+// group and waits until it is Established; it is deleted with the test.
+func cacheCRD(t *testing.T, c *kobj.Client, group string) {
+	t.Helper()
+	ctx := cacheCtx(t)
+	objs, err := kobj.LoadString(strings.ReplaceAll(`
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.$GROUP
+spec:
+  group: $GROUP
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+              color: {type: string}
+`, "$GROUP", group))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd, err := objs[0].Create(ctx, kobj.WithClient(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Delete(ctx, kobj.Named("widgets."+group), kobj.WithClient(c))
+	})
+	cacheEventually(t, "the CRD is Established", func() (bool, error) {
+		if _, err := crd.Read(ctx, kobj.WithClient(c)); err != nil {
+			return false, err
+		}
+		conds, _ := crd.GetSlice("status.conditions")
+		for _, cond := range conds {
+			if m, _ := cond.(map[string]any); m["type"] == "Established" && m["status"] == "True" {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+}
+
+// TestCacheCustomResource: a custom resource kind is cached like any
+// other: reads, selectors on its spec, an index, and objects created after
+// the sync.
+func TestCacheCustomResource(t *testing.T) {
+	ctx := cacheCtx(t)
+	c, log := cacheClient(t, cfg)
+	group := "cache" + testkit.Suffix() + ".example.com"
+	cacheCRD(t, c, group)
+	ns := testkit.NewNamespace(t, c, "cache")
+	widget := func(name string, size int64, color string) {
+		w := kobj.New(group+"/v1", "Widget").SetName(name).SetNamespace(ns)
+		if err := w.Set("spec", map[string]any{"size": size, "color": color}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Create(ctx, kobj.WithClient(c)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	widget("a", 1, "red")
+	widget("b", 2, "blue")
+	widget("c", 2, "red")
+	cc := cacheNew(t, c)
+	if err := cc.Index(group+"/v1", "Widget", "spec.color"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := cc.Get(ctx, group+"/v1", "Widget", ns, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size, _ := got.Get("spec.size"); size != int64(2) || got.Kind() != "Widget" || got.APIVersion() != group+"/v1" {
+		t.Fatalf("cached Widget: %s", got)
+	}
+	log.Reset()
+	for _, l := range []struct {
+		opt  kobj.ReadOption
+		want string
+	}{
+		{kobj.FieldSelector("spec.size=2"), "b,c"},
+		{operator.Indexed("spec.color", "red"), "a,c"},
+		{kobj.FieldSelector("spec.color=red,spec.size!=1"), "c"},
+	} {
+		list, err := cc.List(ctx, group+"/v1", "WidgetList", kobj.InNamespace(ns), l.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names(list) != l.want {
+			t.Errorf("List %v = [%s], want [%s]", l.opt, names(list), l.want)
+		}
+	}
+	if n := log.Count(); n != 0 {
+		t.Fatalf("reads of cached Widgets sent %d requests: %v", n, log.Requests())
+	}
+	widget("d", 3, "red")
+	cacheEventually(t, "the new Widget is indexed", func() (bool, error) {
+		list, err := cc.List(ctx, group+"/v1", "WidgetList", operator.Indexed("spec.color", "red"))
+		return names(list) == "a,c,d", err
+	})
+}
