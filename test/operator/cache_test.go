@@ -139,7 +139,7 @@ func TestCacheReadsFromMemory(t *testing.T) {
 		{[]kobj.ReadOption{kobj.InNamespace(ns), kobj.FieldSelector("data.n=2")}, "cm-2"},
 		{[]kobj.ReadOption{kobj.InNamespace(ns), kobj.FieldSelector("data.n!=2,metadata.name!=cm-0")}, "cm-1,cm-3,cm-4"},
 		{[]kobj.ReadOption{kobj.InNamespace(ns), kobj.FieldSelector(`metadata.labels["tier"]=0`)}, "cm-0,cm-2,cm-4"},
-		{[]kobj.ReadOption{operator.Indexed("data.n", "4")}, "cm-4"},
+		{[]kobj.ReadOption{operator.Indexed("data.n", "4"), kobj.InNamespace(ns)}, "cm-4"},
 		{[]kobj.ReadOption{kobj.AllNamespaces(), operator.Indexed("data.n", "4"), kobj.LabelSelector("tier=1")}, ""},
 		{[]kobj.ReadOption{kobj.InNamespace(ns), kobj.FieldSelector("data.missing=")}, "cm-0,cm-1,cm-2,cm-3,cm-4"},
 		{[]kobj.ReadOption{kobj.InNamespace("other")}, ""},
