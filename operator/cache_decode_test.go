@@ -71,21 +71,51 @@ func TestDecodeRaw(t *testing.T) {
 
 func TestStripRaw(t *testing.T) {
 	keep := []string{"kobj-operator-"}
+	mine, theirs := `{"manager":"kobj-operator-x","f":1}`, `{"manager":"kubectl"}`
 	tests := []struct{ in, want string }{
-		{`{"metadata":{"name":"a"},"data":{}}`, `{"metadata":{"name":"a"},"data":{}}`},
-		{`{"metadata":{"name":"a","managedFields":[{"manager":"kobj-operator-x"}]}}`, `{"metadata":{"name":"a","managedFields":[{"manager":"kobj-operator-x"}]}}`},
-		{`{"metadata":{"name":"a","managedFields":[{"manager":"kubectl"},{"manager":"kobj-operator-x","f":1}]},"b":"<"}`,
-			`{"b":"\u003c","metadata":{"managedFields":[{"manager":"kobj-operator-x","f":1}],"name":"a"}}`},
-		{`{"metadata":{"name":"a","managedFields":[{"manager":"kubectl"}]}}`, `{"metadata":{"name":"a"}}`},
+		{`{"metadata":{"name":"a"},"data":{}}`, ""},
+		{`{"data":{},"metadata":{"name":"a"}}`, ""},
+		{`{"metadata":{"name":"a","managedFields":[` + mine + `]}}`, ""},
+		{`{"metadata":{"name":"a","managedFields":null}}`, ""},
+		{`{"metadata":{"name":"a","managedFields":[]}}`, ""},
+		{`{"metadata":"odd"}`, ""},
+		{`{"metadata":{"name":"a","managedFields":[` + theirs + `,` + mine + `]},"b":"<"}`,
+			`{"metadata":{"name":"a","managedFields":[` + mine + `]},"b":"<"}`},
+		{`{"metadata":{"name":"a","managedFields":[` + theirs + `]}}`, `{"metadata":{"name":"a"}}`},
+		{`{"metadata":{"managedFields":[` + theirs + `],"name":"a"}}`, `{"metadata":{"name":"a"}}`},
+		{`{"metadata":{"managedFields":[` + theirs + `]}}`, `{"metadata":{}}`},
+		{"{ \"metadata\" : { \"managedFields\" : [ " + theirs + " ] ,\n \"name\":\"a\" } , \"data\": {\"k\":\"v\"} }", ""},
+		{"{\"metadata\":{\"name\":\"a\" , \"managedFields\" : [" + mine + " , " + theirs + "] }}", ""},
+		{`{"kind":"X","metadata":{"labels":{"managedFields":"no"},"managedFields":[` + theirs + `,` + mine + `,` + theirs + `]},"spec":{"metadata":{"managedFields":[]}}}`,
+			`{"kind":"X","metadata":{"labels":{"managedFields":"no"},"managedFields":[` + mine + `]},"spec":{"metadata":{"managedFields":[]}}}`},
 	}
 	for _, tt := range tests {
 		got, err := stripRaw([]byte(tt.in), keep)
-		if err != nil || string(got) != tt.want {
-			t.Errorf("stripRaw(%s) = %s, %v; want %s", tt.in, got, err, tt.want)
+		if err != nil {
+			t.Errorf("stripRaw(%s): %v", tt.in, err)
+			continue
+		}
+		if tt.want != "" && string(got) != tt.want {
+			t.Errorf("stripRaw(%s) = %s; want %s", tt.in, got, tt.want)
+		}
+		// Always: what stripManagedFields does to the decoded object.
+		var in, out map[string]any
+		if err := json.Unmarshal([]byte(tt.in), &in); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(got, &out); err != nil {
+			t.Errorf("stripRaw(%s) = %s: not JSON: %v", tt.in, got, err)
+			continue
+		}
+		stripManagedFields(&unstructured.Unstructured{Object: in}, keep)
+		if fmt.Sprint(in) != fmt.Sprint(out) {
+			t.Errorf("stripRaw(%s) = %s, want the content %v", tt.in, got, in)
 		}
 	}
-	if _, err := stripRaw([]byte(`{"metadata":{"managedFields":[1]}}`), keep); err == nil {
-		t.Error("stripRaw of a bad entry: no error")
+	for _, bad := range []string{`{"metadata":{"managedFields":[1]}}`, `{"metadata":{"managedFields":{}}}`, `[]`, `{"metadata":`} {
+		if _, err := stripRaw([]byte(bad), keep); err == nil {
+			t.Errorf("stripRaw(%s): no error", bad)
+		}
 	}
 }
 

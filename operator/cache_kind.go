@@ -212,6 +212,7 @@ func stripManagedFields(u *unstructured.Unstructured, keep []string) {
 	if !ok {
 		return
 	}
+	n := len(list)
 	kept := slices.DeleteFunc(list, func(v any) bool {
 		m, _ := v.(map[string]any)
 		manager, _ := m["manager"].(string)
@@ -222,7 +223,10 @@ func stripManagedFields(u *unstructured.Unstructured, keep []string) {
 		}
 		return true
 	})
-	if len(kept) == 0 {
+	switch {
+	case len(kept) == n:
+		return // nothing dropped: left as it is
+	case len(kept) == 0:
 		delete(md, "managedFields")
 		return
 	}

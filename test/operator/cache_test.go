@@ -330,6 +330,18 @@ func TestCacheStripManagedFieldsAndTransform(t *testing.T) {
 	if v, _ := got.Get("data.theirs"); v != "2" {
 		t.Errorf("data.theirs = %v, want 2", v)
 	}
+	// StripManagedFields alone edits the server's bytes (no Transform
+	// needs a map): the same result.
+	stripped, err := cacheNew(t, c, operator.StripManagedFields("kobj-operator-web")).Get(ctx, "v1", "ConfigMap", ns, "owned")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mf, _ := stripped.Get("metadata.managedFields"); len(mf.([]any)) != 1 || mf.([]any)[0].(map[string]any)["manager"] != "kobj-operator-website" {
+		t.Errorf("managedFields after StripManagedFields alone: %v", mf)
+	}
+	if v, _ := stripped.Get("data.big"); v != strings.Repeat("x", 1000) {
+		t.Errorf("StripManagedFields alone changed data.big")
+	}
 	// Without the options, the object is as the server sent it.
 	full, err := cacheNew(t, c).Get(ctx, "v1", "ConfigMap", ns, "owned")
 	if err != nil {
