@@ -79,6 +79,9 @@ func TestStripRaw(t *testing.T) {
 		{`{"metadata":{"name":"a","managedFields":null}}`, ""},
 		{`{"metadata":{"name":"a","managedFields":[]}}`, ""},
 		{`{"metadata":"odd"}`, ""},
+		{`{"metadata":{"managedFields":{}}}`, ""},
+		{`{"a":[1,{"b":"]}\"\\"}],"metadata":{"x":-1.5e3,"y":true,"managedFields":[` + theirs + `],"z":null}}`, `{"a":[1,{"b":"]}\"\\"}],"metadata":{"x":-1.5e3,"y":true,"z":null}}`},
+		{`{"metadata":{"managedFields":[{"manager":"kobj-operator-\u0078"},` + theirs + `]}}`, `{"metadata":{"managedFields":[{"manager":"kobj-operator-\u0078"}]}}`},
 		{`{"metadata":{"name":"a","managedFields":[` + theirs + `,` + mine + `]},"b":"<"}`,
 			`{"metadata":{"name":"a","managedFields":[` + mine + `]},"b":"<"}`},
 		{`{"metadata":{"name":"a","managedFields":[` + theirs + `]}}`, `{"metadata":{"name":"a"}}`},
@@ -94,6 +97,9 @@ func TestStripRaw(t *testing.T) {
 		if err != nil {
 			t.Errorf("stripRaw(%s): %v", tt.in, err)
 			continue
+		}
+		if string(got) != tt.in && cap(got) != len(got) {
+			t.Errorf("stripRaw(%s): %d bytes kept for %d", tt.in, cap(got), len(got))
 		}
 		if tt.want != "" && string(got) != tt.want {
 			t.Errorf("stripRaw(%s) = %s; want %s", tt.in, got, tt.want)
@@ -112,7 +118,7 @@ func TestStripRaw(t *testing.T) {
 			t.Errorf("stripRaw(%s) = %s, want the content %v", tt.in, got, in)
 		}
 	}
-	for _, bad := range []string{`{"metadata":{"managedFields":[1]}}`, `{"metadata":{"managedFields":{}}}`, `[]`, `{"metadata":`} {
+	for _, bad := range []string{`{"metadata":{"managedFields":[1]}}`, `[]`, `{"metadata":`, `{"metadata":{"managedFields":[{"manager":"x}]}}`, `{"a":tru`} {
 		if _, err := stripRaw([]byte(bad), keep); err == nil {
 			t.Errorf("stripRaw(%s): no error", bad)
 		}
@@ -231,4 +237,53 @@ func TestToEntryRaw(t *testing.T) {
 			t.Errorf("%s: %s (%s/%s), want %s", tt.name, got, e.Namespace, e.Name, tt.want)
 		}
 	}
+}
+
+func BenchmarkStripRaw(b *testing.B) {
+	data := []byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-1","namespace":"bench-1","uid":"0b5e5c0e-8c1d-4a59-9a3c-1f0d2b3c4d5e","resourceVersion":"123456","creationTimestamp":"2026-12-06T10:00:00Z","labels":{"app":"bench"},"managedFields":[{"manager":"bench.test","operation":"Update","apiVersion":"v1","time":"2026-12-06T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:data":{".":{},"f:count":{},"f:greeting":{}},"f:metadata":{"f:labels":{".":{},"f:app":{}}}}}]},"data":{"count":"1","greeting":"hello"}}`)
+	keep := []string{"kobj-operator-"}
+	b.Run("decodeRaw", func(b *testing.B) {
+		for b.Loop() {
+			decodeRaw(data, "", "")
+		}
+	})
+	b.Run("stripRaw", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := stripRaw(data, keep); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// FuzzStripRaw: stripRaw never panics, and what it returns is JSON with the
+// content stripManagedFields leaves of the decoded object.
+func FuzzStripRaw(f *testing.F) {
+	for _, s := range []string{
+		`{"metadata":{"name":"a","managedFields":[{"manager":"kubectl"},{"manager":"kobj-operator-x"}]},"data":{}}`,
+		`{"metadata":{"managedFields":[{"manager":"kubectl"}]}}`,
+		`{ "metadata" : { "managedFields" : [ {"manager":"a"} ] , "x":1 } }`,
+		`{"a":"\"}","metadata":{"managedFields":[{"manager":"kobj-operator-\u0078"},{"manager":"b"}]}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	keep := []string{"kobj-operator-"}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := stripRaw(data, keep)
+		if err != nil {
+			return
+		}
+		var in map[string]any
+		if json.Unmarshal(data, &in) != nil {
+			return // the cache strips only what decoded
+		}
+		var out map[string]any
+		if err := json.Unmarshal(got, &out); err != nil {
+			t.Fatalf("stripRaw(%s) = %s: not JSON: %v", data, got, err)
+		}
+		stripManagedFields(&unstructured.Unstructured{Object: in}, keep)
+		if fmt.Sprint(in) != fmt.Sprint(out) {
+			t.Fatalf("stripRaw(%s) = %s, want the content %v", data, got, in)
+		}
+	})
 }
