@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/rest"
 	crcache "sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
@@ -183,16 +184,16 @@ func crCacheRun(ctx context.Context, b *testing.B, raw *rest.Config, hc *http.Cl
 		u.SetAPIVersion("v1")
 		u.SetKind("ConfigMap")
 		stop := stopwatch(b)
-		if _, err := crc.GetInformer(runCtx, u); err != nil {
+		inf, err := crc.GetInformer(runCtx, u)
+		if err != nil {
 			b.Fatal(err)
 		}
 		go func() {
 			defer close(done)
 			_ = crc.Start(runCtx)
 		}()
-		if !crc.WaitForCacheSync(runCtx) {
-			b.Fatal("controller-runtime cache did not sync")
-		}
+		// Not crc.WaitForCacheSync, which polls every 100 ms.
+		waitSynced(b, inf.HasSynced)
 		r.wall, r.cpu = stop()
 		return crc
 	})
@@ -214,9 +215,14 @@ func dynamicInformerRun(b *testing.B, dyn dynamic.Interface, ns string, n int) s
 	var shutdown func()
 	r.mem = heapPerObject(n, func() any {
 		watch := stopwatch(b)
-		inf, f, s := syncedInformer(b, dyn, ns, nil)
+		f := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dyn, 0, ns, nil)
+		inf := f.ForResource(configMaps).Informer()
+		stop = make(chan struct{})
+		f.Start(stop)
+		// Not f.WaitForCacheSync, which polls every 100 ms.
+		<-inf.HasSyncedChecker().Done()
 		r.wall, r.cpu = watch()
-		stop, shutdown = s, f.Shutdown
+		shutdown = f.Shutdown
 		if got := len(inf.GetStore().ListKeys()); got != n {
 			b.Fatalf("dynamic informer holds %d ConfigMaps, want %d", got, n)
 		}
@@ -225,6 +231,16 @@ func dynamicInformerRun(b *testing.B, dyn dynamic.Interface, ns string, n int) s
 	close(stop)
 	shutdown()
 	return r
+}
+
+// waitSynced polls synced every millisecond until it is true, or fails
+// after a minute.
+func waitSynced(b *testing.B, synced func() bool) {
+	for deadline := time.Now().Add(time.Minute); !synced(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatal("controller-runtime cache did not sync in a minute")
+		}
+	}
 }
 
 // median returns the median of vs (the upper one of an even count).
