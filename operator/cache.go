@@ -18,9 +18,10 @@ import (
 // and namespace, whose reflector lists and watches through kobj's client
 // (internal/watchstore, or client-go's metadata client for MetadataOnly)
 // and whose indexer is the store every reader shares. What is kobj's: the
-// transform that keeps each object as its JSON (entry) rather than a map,
-// the registry that starts informers on first use and stops them one kind
-// at a time, selectors over any path, and read-your-writes (expect).
+// decoder that keeps each object's JSON as the server sent it, reading only
+// its metadata (cache_decode.go), the transform that makes it an entry, the
+// registry that starts informers on first use and stops them one kind at a
+// time, selectors over any path, and read-your-writes (expect).
 
 // defaultConsistency bounds how long a read waits for the informer to
 // reach a write the operator made (expect), as kopf's consistency_timeout.
