@@ -1,0 +1,244 @@
+package operator
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/kobj-dev/kobj"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/cache"
+)
+
+// kindCache is what the cache holds of one kind: its informers, one per
+// namespace of its scope ("" for every namespace, or a cluster-scoped
+// kind), its indexes and the writes its reads wait for.
+type kindCache struct {
+	c            *Cache
+	ref          kindRef
+	gvr          schema.GroupVersionResource
+	namespaced   bool
+	metadataOnly bool
+	scope        kindScope
+	informers    map[string]*kindInformer // fixed once made
+
+	mu       sync.Mutex
+	indexed  map[string]bool        // paths with an index
+	expected map[string]expectation // by key: the writes reads wait for
+	changed  chan struct{}          // closed and replaced when the store changes while writes are expected
+}
+
+// newKindCache makes (without starting) the informers of a kind. It fails
+// when the kind's scope does not fit it.
+func (c *Cache) newKindCache(ref kindRef, gvr schema.GroupVersionResource, namespaced bool) (*kindCache, error) {
+	kc := &kindCache{c: c, ref: ref, gvr: gvr, namespaced: namespaced, metadataOnly: c.cfg.metadata[ref],
+		scope: c.cfg.scopes[ref], informers: map[string]*kindInformer{}, indexed: map[string]bool{},
+		expected: map[string]expectation{}, changed: make(chan struct{})}
+	namespaces := []string{""}
+	switch {
+	case !namespaced:
+		if len(kc.scope.namespaces) > 0 || kc.scope.allNamespaces {
+			return nil, fmt.Errorf("operator cache: Scope(%q, %q): a namespace for a cluster-scoped kind", ref.APIVersion, ref.Kind)
+		}
+	case len(kc.scope.namespaces) > 0:
+		namespaces = kc.scope.namespaces
+	case !kc.scope.allNamespaces && len(c.cfg.namespaces) > 0:
+		namespaces = c.cfg.namespaces
+	}
+	for _, ns := range namespaces {
+		ki, err := kc.newInformer(ns)
+		if err != nil {
+			return nil, fmt.Errorf("operator cache: %s %s: %w", ref.APIVersion, ref.Kind, err)
+		}
+		kc.informers[ns] = ki
+	}
+	return kc, nil
+}
+
+// start runs the kind's informers.
+func (kc *kindCache) start() {
+	for _, ki := range kc.informers {
+		ki.start(kc.c.ctx)
+	}
+}
+
+// stop stops the kind's informers and waits for them.
+func (kc *kindCache) stop() {
+	for _, ki := range kc.informers {
+		ki.stop()
+	}
+}
+
+// informerFor returns the informer that holds namespace ns's objects.
+func (kc *kindCache) informerFor(ns string) (*kindInformer, error) {
+	if ki, ok := kc.informers[""]; ok {
+		return ki, nil
+	}
+	if ki, ok := kc.informers[ns]; ok {
+		return ki, nil
+	}
+	return nil, fmt.Errorf("operator cache: %s %s: namespace %q is outside the cache's scope (%s)",
+		kc.ref.APIVersion, kc.ref.Kind, ns, strings.Join(kc.namespaces(), ", "))
+}
+
+// namespaces returns the namespaces of the kind's informers, sorted.
+func (kc *kindCache) namespaces() []string {
+	out := make([]string, 0, len(kc.informers))
+	for ns := range kc.informers {
+		out = append(out, ns)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// informersFor returns the informers a read of namespace ns ("" for
+// all) looks in.
+func (kc *kindCache) informersFor(ns string) ([]*kindInformer, error) {
+	if ns != "" {
+		ki, err := kc.informerFor(ns)
+		if err != nil {
+			return nil, err
+		}
+		return []*kindInformer{ki}, nil
+	}
+	out := make([]*kindInformer, 0, len(kc.informers))
+	for _, ns := range kc.namespaces() {
+		out = append(out, kc.informers[ns])
+	}
+	return out, nil
+}
+
+// waitSynced waits for the informers of namespace ns ("" for all).
+func (kc *kindCache) waitSynced(ctx context.Context, ns string) ([]*kindInformer, error) {
+	infs, err := kc.informersFor(ns)
+	if err != nil {
+		return nil, err
+	}
+	for _, ki := range infs {
+		if err := ki.waitSynced(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return infs, nil
+}
+
+// notify wakes the reads waiting for an expected write, on a change the
+// store has: obj, stored or (gone) deleted. It forgets the expected write
+// obj fulfils, so that a write no read waits for is not kept.
+func (kc *kindCache) notify(obj any, gone bool) {
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	if len(kc.expected) == 0 {
+		return
+	}
+	if e, ok := entryOf(obj); ok {
+		k := key(e.Namespace, e.Name)
+		if x, ok := kc.expected[k]; ok && x.gone == gone && (gone || rvAtLeast(e.ResourceVersion, x.rv)) {
+			delete(kc.expected, k)
+		}
+	}
+	close(kc.changed)
+	kc.changed = make(chan struct{})
+}
+
+// toEntry is the informers' transform: the object as the cache keeps it,
+// its JSON (after StripManagedFields and Transform). It runs once per
+// object received, before the store and every handler see it.
+func (kc *kindCache) toEntry(obj any) (any, error) {
+	var u *unstructured.Unstructured
+	switch o := obj.(type) {
+	case *entry:
+		return o, nil // already transformed
+	case *unstructured.Unstructured:
+		u = o
+		if r, ok := o.Object[rawField].(*rawObject); ok {
+			if kc.c.cfg.transform == nil {
+				if kc.c.cfg.strip {
+					// managedFields of a shape the server never sends: kept
+					// whole, rather than fail the list (the reflector would
+					// list again and again).
+					if raw, err := stripRaw(r.raw, kc.c.cfg.keep); err == nil {
+						r.raw = raw
+					}
+				}
+				return r.entry(), nil
+			}
+			m, err := (&entry{raw: r.raw}).decode()
+			if err != nil {
+				return nil, fmt.Errorf("%s %s %s: %w", kc.ref.APIVersion, kc.ref.Kind, key(o.GetNamespace(), o.GetName()), err)
+			}
+			u = &unstructured.Unstructured{Object: m}
+		}
+	case *metav1.PartialObjectMetadata:
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s %s: %w", kc.ref.APIVersion, kc.ref.Kind, key(o.Namespace, o.Name), err)
+		}
+		u = &unstructured.Unstructured{Object: m}
+		// The server answers PartialObjectMetadata; the cache holds the kind.
+		u.SetAPIVersion(kc.ref.APIVersion)
+		u.SetKind(kc.ref.Kind)
+	default:
+		return nil, fmt.Errorf("%s %s: unexpected %T from the informer", kc.ref.APIVersion, kc.ref.Kind, obj)
+	}
+	cfg := &kc.c.cfg
+	if cfg.strip {
+		stripManagedFields(u, cfg.keep)
+	}
+	if cfg.transform != nil {
+		o, err := kobj.FromMap(u.Object)
+		if err != nil {
+			return nil, err
+		}
+		cfg.transform(o)
+	}
+	return newEntry(u)
+}
+
+// stripManagedFields drops the managedFields entries of every field
+// manager but those starting with one of keep.
+func stripManagedFields(u *unstructured.Unstructured, keep []string) {
+	md, ok := u.Object["metadata"].(map[string]any)
+	if !ok {
+		return
+	}
+	list, ok := md["managedFields"].([]any)
+	if !ok {
+		return
+	}
+	n := len(list)
+	kept := slices.DeleteFunc(list, func(v any) bool {
+		m, _ := v.(map[string]any)
+		manager, _ := m["manager"].(string)
+		for _, k := range keep {
+			if strings.HasPrefix(manager, k) {
+				return false
+			}
+		}
+		return true
+	})
+	switch {
+	case len(kept) == n:
+		return // nothing dropped: left as it is
+	case len(kept) == 0:
+		delete(md, "managedFields")
+		return
+	}
+	md["managedFields"] = slices.Clip(kept)
+}
+
+// entryOf returns the entry an informer's handler was given, unwrapping a
+// tombstone.
+func entryOf(obj any) (*entry, bool) {
+	if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = t.Obj
+	}
+	e, ok := obj.(*entry)
+	return e, ok
+}
