@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"time"
 
 	"github.com/kobj-dev/kobj"
 	"github.com/kobj-dev/kobj/operator"

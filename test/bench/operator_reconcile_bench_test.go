@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -68,13 +67,6 @@ func BenchmarkOperatorReconcile(b *testing.B) {
 		record(row{fmt.Sprintf("operator no-op reconciles/s over %d custom resources, %d worker(s)", n, w),
 			fmt.Sprintf("%.0f", k), fmt.Sprintf("%.0f (controller-runtime, unstructured, cached Get)", cr), fmt.Sprintf("%.2f", k/cr), "≥ 1.0"})
 	}
-}
-
-// median returns the median of xs (the runs are few and noisy).
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // rateMeter counts reconciles and times the first and the n-th.
