@@ -65,6 +65,7 @@ bench: controlplane
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench 'ConcurrentCreates|FirstRead|FirstCall|MemoryPerObject|Watch|Wait' -benchmem -benchtime=3x -count=1 ./bench/ | tee -a ../bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench ApplyAllVsKubectl -benchtime=3x -count=1 ./bench/ | tee -a ../bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench LogFollowThroughput -benchtime=10x -count=1 ./bench/ | tee -a ../bench.txt
+	cd test && $(ASSETS) $(GO) test -run '^$$' -bench 'OperatorCache|OperatorReconcile|CRUDCallCost' -benchtime=1x -count=1 ./bench/ | tee -a ../bench.txt
 
 # The measurements at scale (issue 21; doc/performance.md): walk, read and
 # watch 100,000 ConfigMaps (created once per run, 64 writers), ApplyAll of
