@@ -216,3 +216,86 @@ func TestApplyRefusesChildrenItCannotOwn(t *testing.T) {
 		t.Errorf("ConfigMap ok: %v; want NotFound (nothing written)", err)
 	}
 }
+
+// helpDeployment renders a Deployment child of the Website (no kubelet
+// runs: its Pod stays Pending, but kube-controller-manager writes the
+// Deployment's status).
+func helpDeployment(name string) *kobj.Object {
+	labels := map[string]any{"app": name}
+	d := kobj.New("apps/v1", "Deployment").SetName(name)
+	_ = d.Set("spec", map[string]any{
+		"replicas": int64(1),
+		"selector": map[string]any{"matchLabels": labels},
+		"template": map[string]any{
+			"metadata": map[string]any{"labels": labels},
+			"spec":     map[string]any{"containers": []any{map[string]any{"name": "web", "image": "nginx:1.27"}}},
+		},
+	})
+	return d
+}
+
+// TestApplyUnchangedChildHoldsServerState: after r.Apply, a child that
+// was converged (Unchanged, nothing sent) holds the object as the server
+// holds it, status included, so that the reconciler reads its readiness
+// from it; Change.Object is that child.
+func TestApplyUnchangedChildHoldsServerState(t *testing.T) {
+	t.Parallel()
+	ctx := helpContext(t, 2*time.Minute)
+	c := helpClient(t, nil)
+	apiVersion := helpCRD(ctx, t, c, true)
+	ns := testkit.NewNamespace(t, c, "help")
+	helpWebsite(ctx, t, c, apiVersion, ns, "web", nil)
+	h := helpOperatorFor(t, apiVersion, operator.For(apiVersion, "Website").Owns("apps/v1", "Deployment"))
+
+	if res := h.step(ctx, "web", "", func(ctx context.Context, r *operator.Reconcile) (*kobj.ChangeSet, error) {
+		return r.Apply(ctx, helpDeployment("web"))
+	}); res.err != nil || len(res.cs.Changes) != 1 || res.cs.Changes[0].Action != kobj.Created {
+		t.Fatalf("first apply: %v, %v; want the Deployment Created", helpActions(res.cs), res.err)
+	}
+	// Reconcile until the cache holds a status (written by the
+	// Deployment controller) and the apply is Unchanged.
+	for {
+		var child, cached *kobj.Object
+		res := h.step(ctx, "web", "", func(ctx context.Context, r *operator.Reconcile) (*kobj.ChangeSet, error) {
+			child = helpDeployment("web")
+			cs, err := r.Apply(ctx, child)
+			if err != nil {
+				return cs, err
+			}
+			cached, err = h.m.Cache().Get(ctx, "apps/v1", "Deployment", ns, "web")
+			return cs, err
+		})
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		if _, ok := cached.Get("status.observedGeneration"); !ok || res.cs.Changes[0].Action != kobj.Unchanged {
+			if len(res.writes) > 0 && res.cs.Changes[0].Action != kobj.Unchanged {
+				t.Fatalf("a converged Deployment was sent again: %v, %v", helpActions(res.cs), res.writes)
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("no status in the cache, or never Unchanged: %v; last cached %s", helpActions(res.cs), cached)
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		if res.cs.Changes[0].Object != child {
+			t.Error("Change.Object is not the child given")
+		}
+		if len(res.writes) != 0 {
+			t.Errorf("Unchanged apply sent %v", res.writes)
+		}
+		if child.ResourceVersion() != cached.ResourceVersion() || !child.Equal(cached) {
+			t.Errorf("the Unchanged child differs from the cached Deployment: %v", child.Diff(cached))
+		}
+		st, _ := child.GetMap("status")
+		if len(st) == 0 {
+			t.Fatalf("the Unchanged child has no status: %s", child)
+		}
+		if got, want := child.Readiness(), cached.Readiness(); got != want {
+			t.Errorf("child.Readiness() = %+v; want the cached Deployment's, %+v", got, want)
+		}
+		t.Logf("Unchanged Deployment child: status %v, readiness %+v", st, child.Readiness())
+		return
+	}
+}
