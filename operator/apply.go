@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/kobj-dev/kobj"
 	"github.com/kobj-dev/kobj/internal/ssa"
@@ -27,6 +28,15 @@ import (
 // the child is reported Unchanged. A converged reconcile therefore sends
 // no write at all. After a write, reads of that kind from the manager's
 // cache wait until the cache holds the new version.
+//
+// Every child given ends up holding the object as the server holds it
+// (its status included, so that child.Readiness() tells whether it is
+// ready): a child sent is updated in place with the server's answer, as
+// Object.Apply does; an Unchanged child's content is replaced in place by
+// the cached copy (Change.Object is the child given, in both cases). The
+// Unchanged child is not given a server copy, though: a later Update or
+// Apply of that same Object sends it whole, as one never read. Render
+// children afresh in each reconcile rather than keep them.
 //
 // Children of the kinds the controller Owns that the parent controls (a
 // controller ownerReference with the parent's UID) and that this call did
@@ -154,9 +164,16 @@ func (r *Reconcile) applyChild(ctx context.Context, child *kobj.Object) kobj.Cha
 		ch.Err = err
 		return ch
 	}
-	if found && appliesNothing(child, e, manager) {
-		ch.Action = kobj.Unchanged
-		return ch
+	if found {
+		if live, ok := appliesNothing(child, e, manager); ok {
+			// What the apply would have answered: the object as the
+			// server holds it, in place, as Apply updates a child it sends.
+			m := child.Map()
+			clear(m)
+			maps.Copy(m, live)
+			ch.Action = kobj.Unchanged
+			return ch
+		}
 	}
 	if _, err := child.Apply(ctx, kobj.WithClient(mgr.client), kobj.FieldManager(manager), kobj.Force()); err != nil {
 		ch.Err = err
@@ -175,17 +192,20 @@ func (r *Reconcile) applyChild(ctx context.Context, child *kobj.Object) kobj.Cha
 }
 
 // appliesNothing reports whether applying child, as Object.Apply would
-// send it, to the cached e would change nothing. The child is taken as
-// never read from the server (as a reconciler renders it): one that was
-// read is sent by Apply with less, so the check can only miss a skip,
-// never skip a change.
-func appliesNothing(child *kobj.Object, e *entry, manager string) bool {
+// send it, to the cached e would change nothing, and returns e's content
+// (a new map) when so. The child is taken as never read from the server
+// (as a reconciler renders it): one that was read is sent by Apply with
+// less, so the check can only miss a skip, never skip a change.
+func appliesNothing(child *kobj.Object, e *entry, manager string) (map[string]any, bool) {
 	live, err := e.decode()
 	if err != nil {
-		return false
+		return nil, false
 	}
 	body, err := ssa.Body(child.Map(), nil, manager, false, child.Name(), child.Namespace())
-	return err == nil && ssa.AppliesNothing(body, live, manager)
+	if err != nil || !ssa.AppliesNothing(body, live, manager) {
+		return nil, false
+	}
+	return live, true
 }
 
 // prune deletes the children of the controller's Owns kinds that the

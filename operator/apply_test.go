@@ -54,7 +54,7 @@ func TestAppliesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := appliesNothing(tt.child, e, tt.manager); got != tt.want {
+			if _, got := appliesNothing(tt.child, e, tt.manager); got != tt.want {
 				t.Errorf("appliesNothing = %v; want %v", got, tt.want)
 			}
 		})
@@ -85,7 +85,7 @@ func BenchmarkAppliesNothing(b *testing.B) {
 	e, _ := newEntry(&u)
 	b.ReportAllocs()
 	for b.Loop() {
-		if !appliesNothing(child, e, mgr) {
+		if _, ok := appliesNothing(child, e, mgr); !ok {
 			b.Fatal("not converged")
 		}
 	}

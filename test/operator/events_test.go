@@ -1,8 +1,6 @@
 package operator_test
 
-// Tests of r.Event (issue 19, behaviour 9). TEMPORARY: the manager and the
-// reconcile come from the stub hooks, as apply_help_test.go; the recorder
-// is the real one (events.go).
+// Tests of r.Event (issue 19, behaviour 9), through a running Manager.
 
 import (
 	"context"
@@ -16,29 +14,6 @@ import (
 	"go.uber.org/goleak"
 )
 
-// helpEvents waits until the events.k8s.io/v1 Events of ns satisfy done,
-// and returns them.
-func helpEvents(ctx context.Context, t *testing.T, c *kobj.Client, ns string, done func([]*kobj.Object) bool) []*kobj.Object {
-	t.Helper()
-	for {
-		l, err := kobj.New("events.k8s.io/v1", "EventList").Read(ctx, kobj.WithClient(c), kobj.InNamespace(ns))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if done(l.Items()) {
-			return l.Items()
-		}
-		select {
-		case <-ctx.Done():
-			for _, e := range l.Items() {
-				t.Logf("event: %s", e)
-			}
-			t.Fatalf("the Events of %s never came: %v", ns, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
 // TestEventRecordedRegardingObject: r.Event writes an events.k8s.io/v1
 // Event regarding the reconciled object, reported by the controller's
 // field manager, and repeats of it become a series on that one Event.
@@ -49,14 +24,13 @@ func TestEventRecordedRegardingObject(t *testing.T) {
 	apiVersion := helpCRD(ctx, t, c, true)
 	ns := testkit.NewNamespace(t, c, "help")
 	site := helpWebsite(ctx, t, c, apiVersion, ns, "web", nil)
-	m := helpManager(t, c)
-	tc := helpSiteController(apiVersion)
-
-	r, err := m.NewReconcileForTest(ctx, tc, operator.Request{APIVersion: apiVersion, Kind: "Website", Namespace: ns, Name: "web"})
-	if err != nil {
-		t.Fatal(err)
+	h := helpSites(t, apiVersion)
+	deployed := func(ctx context.Context, r *operator.Reconcile) (*kobj.ChangeSet, error) {
+		r.Event("Normal", "Deployed", "deployment %s", "web")
+		return nil, nil
 	}
-	r.Event("Normal", "Deployed", "deployment %s", "web")
+
+	h.step(ctx, "web", "", deployed)
 	evs := helpEvents(ctx, t, c, ns, func(evs []*kobj.Object) bool { return len(evs) > 0 })
 	if len(evs) != 1 {
 		t.Fatalf("%d Events; want 1", len(evs))
@@ -76,7 +50,7 @@ func TestEventRecordedRegardingObject(t *testing.T) {
 	}
 
 	// The same event again: client-go makes it a series on the same Event.
-	r.Event("Normal", "Deployed", "deployment %s", "web")
+	h.step(ctx, "web", "", deployed)
 	evs = helpEvents(ctx, t, c, ns, func(evs []*kobj.Object) bool {
 		n, _ := evs[0].GetInt64("series.count")
 		return len(evs) == 1 && n >= 2
@@ -86,9 +60,10 @@ func TestEventRecordedRegardingObject(t *testing.T) {
 	}
 }
 
-// TestEventRecorderStopsCleanly: once the manager's recorder has run and
-// stopped, no goroutine of it is left (not parallel: goleak sees every
-// goroutine of the process).
+// TestEventRecorderStopsCleanly: once Run has returned, no goroutine of
+// the manager's event recorder is left, and an Event recorded then is
+// dropped without blocking (not parallel: goleak sees every goroutine of
+// the process).
 func TestEventRecorderStopsCleanly(t *testing.T) {
 	// The client's connections are not the recorder's: one whose request
 	// the stop canceled (an Event still being written) can stay busy
@@ -108,17 +83,34 @@ func TestEventRecorderStopsCleanly(t *testing.T) {
 	if _, err := cm.Create(ctx); err != nil {
 		t.Fatal(err)
 	}
-	m, err := operator.NewManagerForTest(c)
+	m, err := operator.NewManager(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc := operator.TestController{APIVersion: "v1", Kind: "ConfigMap", FieldManager: "kobj-operator-configmap"}
-	r, err := m.NewReconcileForTest(ctx, tc, operator.Request{APIVersion: "v1", Kind: "ConfigMap", Namespace: ns, Name: "cm"})
+	reconciled := make(chan *operator.Reconcile, 1)
+	err = m.Add(operator.For("v1", "ConfigMap").Reconcile(func(ctx context.Context, r *operator.Reconcile) (operator.Result, error) {
+		if r.Object != nil && r.Namespace == ns {
+			r.Event("Warning", "Broken", "nothing %d", 1)
+			select {
+			case reconciled <- r:
+			default:
+			}
+		}
+		return operator.Result{}, nil
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Event("Warning", "Broken", "nothing %d", 1)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- m.Run(runCtx) }()
+	r := <-reconciled
 	helpEvents(ctx, t, c, ns, func(evs []*kobj.Object) bool { return len(evs) == 1 })
-	m.Stop()
-	r.Event("Normal", "AfterStop", "dropped") // must neither block nor leak
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	// r outlives its reconcile here only to check that an Event after
+	// the stop neither blocks nor starts anything.
+	r.Event("Normal", "AfterStop", "dropped")
 }

@@ -1,8 +1,7 @@
 package operator_test
 
 // Tests of AddFinalizer/RemoveFinalizer and of the controller's finalizer
-// step (issue 19, behaviour 8). The controller step is TEMPORARY: driven
-// through the stub hooks (FinalizeOrAddForTest), as apply_help_test.go.
+// (issue 19, behaviour 8).
 
 import (
 	"context"
@@ -163,10 +162,11 @@ func TestFinalizerReportsChangeAndRefusesBadInput(t *testing.T) {
 	}
 }
 
-// TestFinalizerControllerRunsCleanupBeforeDeletion: the controller's
-// finalizer is added to a live object; on deletion a failing cleanup
-// keeps the object (and returns the error, to retry), and a succeeding
-// one removes the finalizer, and the object goes.
+// TestFinalizerControllerRunsCleanupBeforeDeletion: Finalizer adds the
+// finalizer to a live object before the first reconcile; on deletion the
+// cleanup runs instead of the reconcile; a failing cleanup keeps the
+// object, with its finalizer, and is retried; a succeeding one removes the
+// finalizer, and the object goes.
 func TestFinalizerControllerRunsCleanupBeforeDeletion(t *testing.T) {
 	t.Parallel()
 	ctx := helpContext(t, 2*time.Minute)
@@ -174,55 +174,82 @@ func TestFinalizerControllerRunsCleanupBeforeDeletion(t *testing.T) {
 	apiVersion := helpCRD(ctx, t, c, true)
 	ns := testkit.NewNamespace(t, c, "help")
 	site := helpWebsite(ctx, t, c, apiVersion, ns, "web", nil)
-	m := helpManager(t, c)
+	m, err := operator.NewManager(helpClient(t, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
 	const fin = "helpers.kobj.dev/cleanup"
-	calls, fail := 0, errors.New("cleanup failed")
-	tc := helpSiteController(apiVersion)
-	tc.Finalizer = fin
-	tc.Finalize = func(ctx context.Context, r *operator.Reconcile) error {
-		calls++
-		if calls == 1 {
-			return fail
+	var mu sync.Mutex
+	var calls, reconciledDeleting int
+	var firstSawFinalizer *bool
+	var kept error // what the server held when the retry ran
+	err = m.Add(operator.For(apiVersion, "Website").
+		Finalizer(fin, func(ctx context.Context, r *operator.Reconcile) error {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			if calls == 1 {
+				return errors.New("cleanup failed once")
+			}
+			if calls == 2 {
+				o, err := helpRead(ctx, t, c, apiVersion, "Website", ns, "web")
+				switch {
+				case err != nil:
+					kept = err
+				case !slices.Contains(o.Finalizers(), fin) || o.Unstructured().GetDeletionTimestamp() == nil:
+					kept = fmt.Errorf("finalizers %v, deletionTimestamp %v", o.Finalizers(), o.Unstructured().GetDeletionTimestamp())
+				}
+			}
+			return nil
+		}).
+		Reconcile(func(ctx context.Context, r *operator.Reconcile) (operator.Result, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if r.Object == nil {
+				return operator.Result{}, nil
+			}
+			if firstSawFinalizer == nil {
+				has := slices.Contains(r.Object.Finalizers(), fin)
+				firstSawFinalizer = &has
+			}
+			if r.Object.Unstructured().GetDeletionTimestamp() != nil {
+				reconciledDeleting++
+			}
+			return operator.Result{}, nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- m.Run(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
 		}
-		return nil
-	}
-	req := operator.Request{APIVersion: apiVersion, Kind: "Website", Namespace: ns, Name: "web"}
-	step := func() (bool, error) {
-		r, err := m.NewReconcileForTest(ctx, tc, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.FinalizeOrAddForTest(ctx)
-	}
-
-	if handled, err := step(); handled || err != nil {
-		t.Fatalf("live object: handled %v, err %v; want false, nil", handled, err)
-	}
-	back, err := helpRead(ctx, t, c, apiVersion, "Website", ns, "web")
-	if err != nil || !slices.Contains(back.Finalizers(), fin) {
-		t.Fatalf("after the first reconcile: %v, finalizers %v; want %s", err, back.Finalizers(), fin)
-	}
-	if handled, err := step(); handled || err != nil {
-		t.Errorf("live object with the finalizer: handled %v, err %v; want false, nil", handled, err)
-	}
-
+	}()
+	helpWaitFor(ctx, t, c, apiVersion, "Website", ns, "web", func(o *kobj.Object, err error) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return err == nil && slices.Contains(o.Finalizers(), fin) && firstSawFinalizer != nil
+	})
 	if _, err := site.Delete(ctx); err != nil {
 		t.Fatal(err)
 	}
-	m.ExpectForTest(apiVersion, "Website", ns, "web", site.ResourceVersion())
-	if handled, err := step(); !handled || !errors.Is(err, fail) {
-		t.Errorf("failing cleanup: handled %v, err %v; want true and the cleanup's error", handled, err)
-	}
-	if back, err := helpRead(ctx, t, c, apiVersion, "Website", ns, "web"); err != nil || !slices.Contains(back.Finalizers(), fin) {
-		t.Errorf("after a failing cleanup: %v; want the object kept with its finalizer", err)
-	}
-	if handled, err := step(); !handled || err != nil {
-		t.Errorf("succeeding cleanup: handled %v, err %v; want true, nil", handled, err)
-	}
-	if _, err := helpRead(ctx, t, c, apiVersion, "Website", ns, "web"); !apierrors.IsNotFound(err) {
-		t.Errorf("after the cleanup: %v; want NotFound", err)
+	helpWaitFor(ctx, t, c, apiVersion, "Website", ns, "web", func(o *kobj.Object, err error) bool { return apierrors.IsNotFound(err) })
+	mu.Lock()
+	defer mu.Unlock()
+	if !*firstSawFinalizer {
+		t.Error("the first reconcile was handed the object without the finalizer; want it added before")
 	}
 	if calls != 2 {
-		t.Errorf("cleanup ran %d times; want 2", calls)
+		t.Errorf("cleanup ran %d times; want 2 (a failure, then the retry)", calls)
+	}
+	if kept != nil {
+		t.Errorf("after the failing cleanup the object was not kept with its finalizer: %v", kept)
+	}
+	if reconciledDeleting != 0 {
+		t.Errorf("the reconcile ran %d times on the object being deleted; want the cleanup instead", reconciledDeleting)
 	}
 }

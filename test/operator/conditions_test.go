@@ -1,11 +1,11 @@
 package operator_test
 
 // Tests of r.SetCondition and the write after the reconcile (issue 19,
-// behaviour 7). TEMPORARY: driven through the stub hooks, as
-// apply_help_test.go.
+// behaviour 7), through a running Manager (helpOperator).
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -33,18 +33,22 @@ func helpCondition(ctx context.Context, t *testing.T, c *kobj.Client, apiVersion
 	return nil, o
 }
 
-// helpSetConditions runs a reconcile that sets conds (type, status,
-// reason, message each) and returns the writes it sent.
-func helpSetConditions(ctx context.Context, t *testing.T, m *operator.TestManager, log *testkit.RequestLog, tc operator.TestController, ns, name string, conds ...[4]string) ([]string, error) {
+// helpSetConditions runs a reconcile of the Website name, once it has
+// reached resourceVersion after, that sets conds (type, status, reason,
+// message each), and returns the writes it sent and the error the
+// controller logged for it (the write of the conditions fails there).
+func helpSetConditions(ctx context.Context, t *testing.T, h *helpOperator, name, after string, conds ...[4]string) ([]string, error) {
 	t.Helper()
-	log.Reset()
-	_, err := helpReconcile(ctx, t, m, tc, ns, name, func(r *operator.Reconcile) (*kobj.ChangeSet, error) {
+	res := h.step(ctx, name, after, func(ctx context.Context, r *operator.Reconcile) (*kobj.ChangeSet, error) {
 		for _, cd := range conds {
 			r.SetCondition(cd[0], cd[1], cd[2], cd[3])
 		}
 		return nil, nil
 	})
-	return helpWrites(log), err
+	if len(res.logged) > 0 {
+		return res.writes, errors.New(strings.Join(res.logged, "\n"))
+	}
+	return res.writes, nil
 }
 
 // TestConditionWrittenOnlyWhenChanged: a condition is written once;
@@ -54,15 +58,13 @@ func helpSetConditions(ctx context.Context, t *testing.T, m *operator.TestManage
 func TestConditionWrittenOnlyWhenChanged(t *testing.T) {
 	t.Parallel()
 	ctx := helpContext(t, 2*time.Minute)
-	log := &testkit.RequestLog{}
-	c := helpClient(t, log)
+	c := helpClient(t, nil)
 	apiVersion := helpCRD(ctx, t, c, true)
 	ns := testkit.NewNamespace(t, c, "help")
 	site := helpWebsite(ctx, t, c, apiVersion, ns, "web", map[string]any{"color": "blue"})
-	m := helpManager(t, c)
-	tc := helpSiteController(apiVersion)
+	h := helpSites(t, apiVersion)
 
-	w, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", [4]string{"Ready", "False", "Waiting", "children pending"})
+	w, err := helpSetConditions(ctx, t, h, "web", "", [4]string{"Ready", "False", "Waiting", "children pending"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,18 +94,17 @@ func TestConditionWrittenOnlyWhenChanged(t *testing.T) {
 	if _, err := seed.ApplyStatus(ctx, kobj.FieldManager(helpManagerName)); err != nil {
 		t.Fatal(err)
 	}
-	m.ExpectForTest(apiVersion, "Website", ns, "web", seed.ResourceVersion())
 
-	if w, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", [4]string{"Ready", "False", "Waiting", "children pending"}); err != nil || len(w) != 0 {
+	if w, err := helpSetConditions(ctx, t, h, "web", seed.ResourceVersion(), [4]string{"Ready", "False", "Waiting", "children pending"}); err != nil || len(w) != 0 {
 		t.Errorf("unchanged condition: writes %v, err %v; want none", w, err)
 	}
-	if w, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", [4]string{"Ready", "False", "Waiting", "1 child pending"}); err != nil || len(w) != 1 {
+	if w, err := helpSetConditions(ctx, t, h, "web", "", [4]string{"Ready", "False", "Waiting", "1 child pending"}); err != nil || len(w) != 1 {
 		t.Errorf("new message: writes %v, err %v; want one", w, err)
 	}
 	if cond, _ := helpCondition(ctx, t, c, apiVersion, ns, "web", "Ready"); cond["message"] != "1 child pending" || cond["lastTransitionTime"] != old {
 		t.Errorf("after a new message, Ready = %v; want the message and lastTransitionTime %s", cond, old)
 	}
-	if w, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", [4]string{"Ready", "True", "Available", "all ready"}); err != nil || len(w) != 1 {
+	if w, err := helpSetConditions(ctx, t, h, "web", "", [4]string{"Ready", "True", "Available", "all ready"}); err != nil || len(w) != 1 {
 		t.Errorf("new status: writes %v, err %v; want one", w, err)
 	}
 	if cond, _ := helpCondition(ctx, t, c, apiVersion, ns, "web", "Ready"); cond["status"] != "True" || cond["lastTransitionTime"] == old {
@@ -113,8 +114,7 @@ func TestConditionWrittenOnlyWhenChanged(t *testing.T) {
 	if _, err := site.Edit(ctx, func(o *kobj.Object) error { return o.Set("spec.color", "green") }, kobj.RetryOnConflict()); err != nil {
 		t.Fatal(err)
 	}
-	m.ExpectForTest(apiVersion, "Website", ns, "web", site.ResourceVersion())
-	if w, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", [4]string{"Ready", "True", "Available", "all ready"}); err != nil || len(w) != 1 {
+	if w, err := helpSetConditions(ctx, t, h, "web", site.ResourceVersion(), [4]string{"Ready", "True", "Available", "all ready"}); err != nil || len(w) != 1 {
 		t.Errorf("new generation: writes %v, err %v; want one", w, err)
 	}
 	if cond, _ := helpCondition(ctx, t, c, apiVersion, ns, "web", "Ready"); cond["observedGeneration"] != site.Generation() {
@@ -128,13 +128,11 @@ func TestConditionWrittenOnlyWhenChanged(t *testing.T) {
 func TestConditionKeepsOtherConditions(t *testing.T) {
 	t.Parallel()
 	ctx := helpContext(t, 2*time.Minute)
-	log := &testkit.RequestLog{}
-	c := helpClient(t, log)
+	c := helpClient(t, nil)
 	apiVersion := helpCRD(ctx, t, c, true)
 	ns := testkit.NewNamespace(t, c, "help")
 	helpWebsite(ctx, t, c, apiVersion, ns, "web", nil)
-	m := helpManager(t, c)
-	tc := helpSiteController(apiVersion)
+	h := helpSites(t, apiVersion)
 
 	other := kobj.New(apiVersion, "Website").SetName("web").SetNamespace(ns).SetClient(c)
 	_ = other.Set("status.conditions", []any{map[string]any{"type": "External", "status": "True", "reason": "Seen",
@@ -142,11 +140,10 @@ func TestConditionKeepsOtherConditions(t *testing.T) {
 	if _, err := other.ApplyStatus(ctx, kobj.FieldManager("someone-else")); err != nil {
 		t.Fatal(err)
 	}
-	m.ExpectForTest(apiVersion, "Website", ns, "web", other.ResourceVersion())
-	if _, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", [4]string{"Ready", "False", "Waiting", "x"}); err != nil {
+	if _, err := helpSetConditions(ctx, t, h, "web", other.ResourceVersion(), [4]string{"Ready", "False", "Waiting", "x"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", [4]string{"Progressing", "True", "Rolling", "y"}); err != nil {
+	if _, err := helpSetConditions(ctx, t, h, "web", "", [4]string{"Progressing", "True", "Rolling", "y"}); err != nil {
 		t.Fatal(err)
 	}
 	_, o := helpCondition(ctx, t, c, apiVersion, ns, "web", "")
@@ -175,13 +172,11 @@ func TestConditionKeepsOtherConditions(t *testing.T) {
 func TestConditionAtomicListKeepsOtherValues(t *testing.T) {
 	t.Parallel()
 	ctx := helpContext(t, 2*time.Minute)
-	log := &testkit.RequestLog{}
-	c := helpClient(t, log)
+	c := helpClient(t, nil)
 	apiVersion := helpCRD(ctx, t, c, false)
 	ns := testkit.NewNamespace(t, c, "help")
 	helpWebsite(ctx, t, c, apiVersion, ns, "web", nil)
-	m := helpManager(t, c)
-	tc := helpSiteController(apiVersion)
+	h := helpSites(t, apiVersion)
 
 	other := kobj.New(apiVersion, "Website").SetName("web").SetNamespace(ns).SetClient(c)
 	_ = other.Set("status.conditions", []any{map[string]any{"type": "External", "status": "True", "reason": "Seen",
@@ -189,8 +184,7 @@ func TestConditionAtomicListKeepsOtherValues(t *testing.T) {
 	if _, err := other.ApplyStatus(ctx, kobj.FieldManager("someone-else")); err != nil {
 		t.Fatal(err)
 	}
-	m.ExpectForTest(apiVersion, "Website", ns, "web", other.ResourceVersion())
-	if _, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", [4]string{"Ready", "False", "Waiting", "x"}); err != nil {
+	if _, err := helpSetConditions(ctx, t, h, "web", other.ResourceVersion(), [4]string{"Ready", "False", "Waiting", "x"}); err != nil {
 		t.Fatal(err)
 	}
 	if ext, _ := helpCondition(ctx, t, c, apiVersion, ns, "web", "External"); ext == nil || ext["message"] != "by another controller" {
@@ -199,7 +193,7 @@ func TestConditionAtomicListKeepsOtherValues(t *testing.T) {
 	if ready, _ := helpCondition(ctx, t, c, apiVersion, ns, "web", "Ready"); ready == nil {
 		t.Error("Ready not written")
 	}
-	if w, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", [4]string{"Ready", "False", "Waiting", "x"}); err != nil || len(w) != 0 {
+	if w, err := helpSetConditions(ctx, t, h, "web", "", [4]string{"Ready", "False", "Waiting", "x"}); err != nil || len(w) != 0 {
 		t.Errorf("unchanged condition on an atomic list: writes %v, err %v; want none", w, err)
 	}
 }
@@ -209,13 +203,11 @@ func TestConditionAtomicListKeepsOtherValues(t *testing.T) {
 func TestConditionBadInputWritesNothing(t *testing.T) {
 	t.Parallel()
 	ctx := helpContext(t, 2*time.Minute)
-	log := &testkit.RequestLog{}
-	c := helpClient(t, log)
+	c := helpClient(t, nil)
 	apiVersion := helpCRD(ctx, t, c, true)
 	ns := testkit.NewNamespace(t, c, "help")
 	helpWebsite(ctx, t, c, apiVersion, ns, "web", nil)
-	m := helpManager(t, c)
-	tc := helpSiteController(apiVersion)
+	h := helpSites(t, apiVersion)
 	for _, tt := range []struct {
 		cond [4]string
 		want string
@@ -224,7 +216,7 @@ func TestConditionBadInputWritesNothing(t *testing.T) {
 		{[4]string{"Ready", "Yes", "R", "m"}, `status "Yes" is not True, False or Unknown`},
 		{[4]string{"Ready", "True", "", "m"}, "condition Ready: empty reason"},
 	} {
-		w, err := helpSetConditions(ctx, t, m, log, tc, ns, "web", tt.cond)
+		w, err := helpSetConditions(ctx, t, h, "web", "", tt.cond)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v: error %v; want one saying %q", tt.cond, err, tt.want)
 		}
