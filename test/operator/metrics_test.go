@@ -6,16 +6,23 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kobj-dev/kobj"
 	"github.com/kobj-dev/kobj/operator"
 	"github.com/kobj-dev/kobj/test/internal/testkit"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	clientmetrics "k8s.io/client-go/tools/metrics"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 )
@@ -237,4 +244,108 @@ func metricsClientRequests(t *testing.T, fams map[string]*dto.MetricFamily) {
 		t.Errorf("controller-runtime's rest_client_requests_total%v = %v, want >= 1 (kobj reports to client-go's hooks)", created, v)
 	}
 	t.Log("client-go's metrics hooks are controller-runtime's in this binary: kobj's requests are counted in its registry")
+}
+
+// metricsKubeconfig writes cfg as a kubeconfig file and returns its path.
+func metricsKubeconfig(t *testing.T) string {
+	t.Helper()
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["test"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
+	kc.AuthInfos["test"] = &clientcmdapi.AuthInfo{ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken}
+	kc.Contexts["test"] = &clientcmdapi.Context{Cluster: "test", AuthInfo: "test"}
+	kc.CurrentContext = "test"
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	if err := clientcmd.WriteToFile(*kc, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestMetricsClientHooksOwnProcess runs a Manager in a process of its
+// own (testdata/metricsprobe), where kobj/operator's adapter is the one
+// client-go holds, reconciles a ConfigMap, and checks that the scrape
+// serves kobj's requests to the control plane as rest_client_* besides
+// the reconcile and queue metrics; then that SIGTERM ends it cleanly.
+func TestMetricsClientHooksOwnProcess(t *testing.T) {
+	ctx := ctrlContext(t, 2*time.Minute)
+	c := ctrlClient(t)
+	ns := testkit.NewNamespace(t, c, "metrics")
+	bin := filepath.Join(t.TempDir(), "metricsprobe")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./testdata/metricsprobe")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./testdata/metricsprobe: %v\n%s", err, out)
+	}
+	addr := metricsAddress(t)
+	var logs strings.Builder
+	probe := exec.CommandContext(ctx, bin, addr, ns)
+	probe.Env = append(os.Environ(), "KUBECONFIG="+metricsKubeconfig(t))
+	probe.Stdout, probe.Stderr = &logs, &logs
+	if err := probe.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		defer close(exited)
+		waitErr = probe.Wait()
+	}()
+	defer func() {
+		_ = probe.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("metricsprobe's log:\n%s", logs.String())
+		}
+	}()
+
+	if _, err := kobj.New("v1", "ConfigMap").SetName("probe").SetNamespace(ns).Create(ctx, kobj.WithClient(c)); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(cfg.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.CloseIdleConnections()
+	metricsURL := (&url.URL{Scheme: "http", Host: addr, Path: "/metrics"}).String()
+	ctl := map[string]string{"controller": "configmap"}
+	get200 := map[string]string{"code": "200", "method": "GET", "host": u.Host}
+	var fams map[string]*dto.MetricFamily
+	ctrlEventually(t, ctx, "the probe to reconcile the ConfigMap", func() bool {
+		select {
+		case <-exited:
+			t.Fatalf("metricsprobe exited: %v", waitErr)
+		default:
+		}
+		resp, err := hc.Get(metricsURL)
+		if err != nil {
+			return false // not listening yet
+		}
+		resp.Body.Close()
+		fams = metricsScrape(t, hc, metricsURL)
+		v, _ := metricsValue(fams, "controller_runtime_reconcile_total", map[string]string{"controller": "configmap", "result": "success"})
+		return v >= 1
+	})
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+	}{
+		{"rest_client_requests_total", get200},
+		{"rest_client_request_duration_seconds", map[string]string{"verb": "GET", "host": u.Host}},
+		{"controller_runtime_reconcile_time_seconds", ctl},
+		{"workqueue_adds_total", map[string]string{"name": "configmap", "controller": "configmap"}},
+	} {
+		if v, _ := metricsValue(fams, c.name, c.labels); v < 1 {
+			t.Errorf("%s%v = %v, want >= 1", c.name, c.labels, v)
+		}
+	}
+	if err := probe.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	if waitErr != nil {
+		t.Errorf("metricsprobe after SIGTERM: %v, want a clean exit", waitErr)
+	}
+	if strings.Contains(logs.String(), "are not served") {
+		t.Errorf("metricsprobe logged that another package holds client-go's metrics hooks")
+	}
 }
