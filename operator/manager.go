@@ -161,11 +161,6 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.mu.Unlock()
 
 	logger := klog.FromContext(ctx).WithName("operator")
-	stopMetricsStub, err := m.serveMetricsStub() // TEMPORARY (zz_stub_p2b.go) until P2a's listeners land
-	if err != nil {
-		return err
-	}
-	defer stopMetricsStub()
 	detachClientMetrics, owner := hooks.attach(m.metrics.client)
 	defer detachClientMetrics()
 	if owner != "" {
@@ -223,6 +218,7 @@ func (m *Manager) Run(ctx context.Context) error {
 			c.running.Wait()
 		}
 	}()
+	var err error
 	if !m.waitGraceful(workersDone) {
 		cancelWork()
 		err = fmt.Errorf("operator: reconciles still running after the graceful shutdown timeout (%s); their context is canceled",
