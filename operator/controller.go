@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
@@ -53,6 +54,7 @@ type controller struct {
 	running  sync.WaitGroup      // the workers
 	removes  []func()            // the cache subscriptions
 	logger   klog.Logger
+	metrics  *controllerMetrics // metrics.go
 }
 
 // newController makes the controller of b for m; Manager.Add has checked b.
@@ -80,6 +82,11 @@ func newController(m *Manager, b *Builder, forNamespaced bool) *controller {
 	c.lookup = func(ctx context.Context, req Request) (*entry, bool, error) {
 		return m.cache.entry(ctx, req.APIVersion, req.Kind, req.Namespace, req.Name)
 	}
+	if m != nil {
+		c.metrics = m.metrics.forController(name)
+	} else { // a unit test's controller: metrics of its own
+		c.metrics = newManagerMetrics().forController(name)
+	}
 	return c
 }
 
@@ -88,7 +95,8 @@ func (c *controller) init(logger klog.Logger) {
 	c.logger = logger.WithValues("controller", c.name)
 	c.pending = map[Request]pending{}
 	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(c.rateLimiter,
-		workqueue.TypedRateLimitingQueueConfig[Request]{Name: c.name})
+		workqueue.TypedRateLimitingQueueConfig[Request]{Name: c.name, MetricsProvider: c.metrics.queue})
+	c.metrics.maxWorkers.Set(float64(c.workers))
 }
 
 // start starts the workers; their reconciles get ctx.
@@ -133,7 +141,9 @@ func (c *controller) work(ctx context.Context) {
 			c.queue.Done(req)
 			continue
 		}
+		c.metrics.active.Inc()
 		c.process(ctx, req)
+		c.metrics.active.Dec()
 		c.queue.Done(req)
 	}
 }
@@ -144,7 +154,9 @@ func (c *controller) work(ctx context.Context) {
 func (c *controller) process(ctx context.Context, req Request) {
 	p := c.take(req)
 	logger := c.logger.WithValues("request", req.String(), "reason", p.reason)
+	start := time.Now()
 	res, err := c.reconcileOnce(klog.NewContext(ctx, logger), req, p)
+	c.observe(res, err, time.Since(start))
 	switch {
 	case err != nil && IsTerminal(err):
 		c.queue.Forget(req)

@@ -15,7 +15,8 @@ import (
 type Manager struct {
 	client   *kobj.Client
 	cache    *Cache
-	recorder *recorder // events.go; nil: Event does nothing
+	recorder *recorder       // events.go; nil: Event does nothing
+	metrics  *managerMetrics // metrics.go
 	opts     managerOptions
 
 	mu          sync.Mutex
@@ -33,7 +34,7 @@ func NewManager(c *kobj.Client, opts ...ManagerOption) (*Manager, error) {
 			return nil, fmt.Errorf("operator: NewManager: %w", err)
 		}
 	}
-	m := &Manager{client: c, opts: defaultManagerOptions()}
+	m := &Manager{client: c, opts: defaultManagerOptions(), metrics: newManagerMetrics()}
 	for _, o := range opts {
 		if o != nil {
 			o.applyToManager(&m.opts)
@@ -160,6 +161,12 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.mu.Unlock()
 
 	logger := klog.FromContext(ctx).WithName("operator")
+	detachClientMetrics, owner := hooks.attach(m.metrics.client)
+	defer detachClientMetrics()
+	if owner != "" {
+		logger.Info("Client request metrics (rest_client_*) are not served: client-go's metrics hooks were registered first by another package, whose registry counts them",
+			"package", owner)
+	}
 	defer m.cache.Stop()
 
 	// The recorder outlives the reconciles, which may still emit events
