@@ -1,12 +1,18 @@
 package operator
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kobj-dev/kobj"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/leaderelection/resourcelock"
 )
 
 func TestCheckTimings(t *testing.T) {
@@ -94,5 +100,45 @@ func TestNewManagerLeaderElection(t *testing.T) {
 				t.Errorf("identity %q, want hostname_uuid", id)
 			}
 		})
+	}
+}
+
+func TestLeaseLockTerminalErrors(t *testing.T) {
+	gr := schema.GroupResource{Group: "coordination.k8s.io", Resource: "leases"}
+	for _, tc := range []struct {
+		name     string
+		err      error
+		creating bool
+		terminal bool
+	}{
+		{"forbidden", apierrors.NewForbidden(gr, "op", errors.New("no")), false, true},
+		{"unauthorized", apierrors.NewUnauthorized("who"), false, true},
+		{"not found on get", apierrors.NewNotFound(gr, "op"), false, false},
+		{"namespace not found on create", apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "x"), true, true},
+		{"conflict", apierrors.NewConflict(gr, "op", errors.New("rv")), false, false},
+		{"already exists", apierrors.NewAlreadyExists(gr, "op"), true, false},
+		{"timeout", context.DeadlineExceeded, false, false},
+		{"server error", apierrors.NewInternalError(errors.New("etcd")), false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got error
+			l := &leaseLock{LeaseLock: &resourcelock.LeaseLock{LeaseMeta: metav1.ObjectMeta{Namespace: "ns", Name: "op"}},
+				fail: func(err error) { got = err }}
+			l.check("update", tc.err, tc.creating)
+			if (got != nil) != tc.terminal {
+				t.Fatalf("check(%v): fail called with %v, want terminal=%v", tc.err, got, tc.terminal)
+			}
+			if got != nil && (!errors.Is(got, tc.err) || !strings.Contains(got.Error(), "cannot update the Lease ns/op")) {
+				t.Errorf("fail(%v): want it to wrap %v and name the Lease", got, tc.err)
+			}
+		})
+	}
+}
+
+func TestLeaseLockKeepsLeaseUntilReleasable(t *testing.T) {
+	l := &leaseLock{LeaseLock: &resourcelock.LeaseLock{}, fail: func(error) {}}
+	// client-go releases with a record that has no holder.
+	if err := l.Update(context.Background(), resourcelock.LeaderElectionRecord{LeaseDurationSeconds: 1}); !errors.Is(err, errKeepLease) {
+		t.Fatalf("release before releasable: %v, want errKeepLease", err)
 	}
 }
