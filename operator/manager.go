@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kobj-dev/kobj"
@@ -18,15 +19,30 @@ type Manager struct {
 	recorder *recorder       // events.go; nil: Event does nothing
 	metrics  *managerMetrics // metrics.go
 	opts     managerOptions
+	leader   *leader // leader.go; nil without LeaderElection
+
+	healthChecks, readyChecks *checks // probes.go
+	phase                     atomic.Int32
+	stopReason                atomic.Pointer[error] // why Run stops early (the Lease is lost)
 
 	mu          sync.Mutex
 	controllers []*controller
 	started     bool
 }
 
+// The phases of Run, for /readyz.
+const (
+	phaseNew      int32 = iota // Run has not started
+	phaseSyncing               // the caches are syncing
+	phaseSynced                // the caches have synced: standing by or leading
+	phaseStopping              // Run's context has ended, or the Lease is lost
+)
+
 // NewManager returns a Manager whose controllers and Cache use c; nil c
 // means kobj.DefaultClient(). It sends no request. It fails when there
-// is no default client or the cache or event recorder cannot be made.
+// is no default client, when the cache or event recorder cannot be made,
+// and on lease timings that cannot work or an invalid Lease name (naming
+// each option at fault).
 func NewManager(c *kobj.Client, opts ...ManagerOption) (*Manager, error) {
 	if c == nil {
 		var err error
@@ -40,7 +56,16 @@ func NewManager(c *kobj.Client, opts ...ManagerOption) (*Manager, error) {
 			o.applyToManager(&m.opts)
 		}
 	}
+	if err := checkTimings(m.opts); err != nil {
+		return nil, fmt.Errorf("operator: NewManager: %w", err)
+	}
 	var err error
+	if m.opts.leaderElection {
+		if m.leader, err = newLeader(c, m.opts); err != nil {
+			return nil, fmt.Errorf("operator: NewManager: %w", err)
+		}
+	}
+	m.newChecks()
 	if m.cache, err = NewCache(c, m.opts.cache...); err != nil {
 		return nil, fmt.Errorf("operator: NewManager: %w", err)
 	}
@@ -137,19 +162,28 @@ func (m *Manager) resolve(b *Builder, errs *[]error) (bool, error) {
 	return forNamespaced, nil
 }
 
-// Run runs the Manager until ctx ends: it starts the cache's informers
-// for every controller's kinds, waits for their first lists (bounded by
-// CacheSyncTimeout), then starts the controllers' workers. When ctx ends
-// it stops taking work, lets the reconciles in flight finish with a
-// context that stays live (bounded by GracefulShutdownTimeout, after which
-// it is canceled), stops the cache and the event recorder, and returns
-// with none of its goroutines left (except, after the timeout, the
-// workers of reconciles that ignore their canceled context, until they
-// return).
+// Run runs the Manager until ctx ends. In order: it binds the probe and
+// metrics addresses (ProbeAddress, MetricsAddress) and serves them; it
+// starts the cache's informers for every controller's kinds and waits for
+// their first lists (bounded by CacheSyncTimeout); with LeaderElection it
+// then waits to hold the Lease, so that a replica standing by has warm
+// caches when it takes over; then it starts the controllers' workers.
 //
-// It returns nil after a clean shutdown; an error when a kind cannot be
-// watched, when the caches do not sync in time, when reconciles are still
-// running at the graceful timeout, or when Run was called before.
+// When ctx ends it stops taking work, lets the reconciles in flight finish
+// with a context that stays live (bounded by GracefulShutdownTimeout,
+// after which it is canceled), releases the Lease if ReleaseOnCancel (not
+// while a reconcile still runs), stops the cache, the event recorder and
+// the endpoints, and returns with none of its goroutines left (except,
+// after the timeout, the workers of reconciles that ignore their canceled
+// context, until they return).
+//
+// It returns nil after a clean shutdown; an error, before any controller
+// starts, when an address cannot be bound, a kind cannot be watched, the
+// caches do not sync in time, or the Lease cannot be read or written
+// (RBAC: the server's Forbidden is wrapped); an error when the leader
+// loses its Lease (its reconciles' context is canceled at once, as another
+// replica may lead by now), when reconciles are still running at the
+// graceful timeout, or when Run was called before.
 func (m *Manager) Run(ctx context.Context) error {
 	m.mu.Lock()
 	if m.started {
@@ -161,6 +195,13 @@ func (m *Manager) Run(ctx context.Context) error {
 	m.mu.Unlock()
 
 	logger := klog.FromContext(ctx).WithName("operator")
+	eps, err := m.listen()
+	if err != nil {
+		return err
+	}
+	eps.serve(logger)
+	defer eps.stop()
+	defer m.phase.Store(phaseStopping)
 	detachClientMetrics, owner := hooks.attach(m.metrics.client)
 	defer detachClientMetrics()
 	if owner != "" {
@@ -181,6 +222,7 @@ func (m *Manager) Run(ctx context.Context) error {
 		recorderDone.Go(func() { m.recorder.run(recCtx) })
 	}
 
+	m.phase.Store(phaseSyncing)
 	for _, c := range ctls {
 		c.init(logger)
 		if err := c.subscribe(m.cache); err != nil {
@@ -195,17 +237,54 @@ func (m *Manager) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	m.phase.Store(phaseSynced)
+
+	var lost <-chan struct{} // closed when the Lease is lost
+	if l := m.leader; l != nil {
+		// The election outlives ctx: the Lease is released only after
+		// the reconciles have finished.
+		leCtx, stopElection := context.WithCancel(klog.NewContext(context.WithoutCancel(ctx), logger.WithName("leaderelection")))
+		l.run(leCtx)
+		defer func() {
+			stopElection()
+			<-l.stopped
+		}()
+		logger.V(1).Info("Caches synced; waiting to lead", "lease", l.desc, "identity", l.identity())
+		select {
+		case <-l.elected:
+		case <-l.failed:
+			m.shutDownQueues(ctls)
+			return fmt.Errorf("operator: %w", l.err)
+		case <-ctx.Done():
+			m.shutDownQueues(ctls)
+			return nil
+		}
+		var stopWatching func()
+		lost, stopWatching = m.lostLease()
+		defer stopWatching()
+		logger.V(1).Info("Leading", "lease", l.desc, "identity", l.identity())
+	}
 
 	// Reconciles keep a live context through shutdown, until the
 	// graceful timeout.
 	workCtx, cancelWork := context.WithCancel(klog.NewContext(context.WithoutCancel(ctx), logger))
 	defer cancelWork()
-	logger.V(1).Info("Caches synced; starting controllers", "controllers", len(ctls))
+	logger.V(1).Info("Starting controllers", "controllers", len(ctls))
 	for _, c := range ctls {
 		c.start(workCtx)
 	}
-	<-ctx.Done()
-	logger.V(1).Info("Stopping: waiting for the reconciles in flight")
+	var lostErr error
+	select {
+	case <-ctx.Done():
+		logger.V(1).Info("Stopping: waiting for the reconciles in flight")
+	case <-lost:
+		lostErr = *m.stopReason.Load()
+		// Another replica may lead by now: as controller-runtime, no
+		// graceful time for the reconciles.
+		cancelWork()
+		logger.Error(lostErr, "Stopping")
+	}
+	m.phase.Store(phaseStopping)
 
 	drained := make([]<-chan struct{}, len(ctls))
 	for i, c := range ctls {
@@ -218,20 +297,64 @@ func (m *Manager) Run(ctx context.Context) error {
 			c.running.Wait()
 		}
 	}()
-	var err error
+	var err2 error
 	if !m.waitGraceful(workersDone) {
 		cancelWork()
-		err = fmt.Errorf("operator: reconciles still running after the graceful shutdown timeout (%s); their context is canceled",
+		err2 = fmt.Errorf("operator: reconciles still running after the graceful shutdown timeout (%s); their context is canceled",
 			m.opts.gracefulShutdown)
-		logger.Error(err, "Shutdown")
+		if m.leader != nil && m.opts.releaseOnCancel {
+			err2 = fmt.Errorf("%w; the Lease is not released (it expires after LeaseDuration)", err2)
+		}
+		logger.Error(err2, "Shutdown")
+	} else if m.leader != nil && lostErr == nil {
+		m.leader.lock.releasable.Store(true)
 	}
 	for i, c := range ctls {
 		c.shutDown()
-		if err == nil {
+		if err2 == nil {
 			<-drained[i]
 		}
 	}
-	return err
+	return errors.Join(lostErr, err2)
+}
+
+// lostLease returns a channel closed when the leader stops leading
+// without Run having asked (renewals failed) or the Lease can no longer
+// be written; stopReason then says why. stop ends the watch (before Run
+// stops the election) and waits for it.
+func (m *Manager) lostLease() (lost <-chan struct{}, stop func()) {
+	l := m.leader
+	ch, quit := make(chan struct{}), make(chan struct{})
+	var done sync.WaitGroup
+	done.Go(func() {
+		var err error
+		select {
+		case <-quit:
+			return
+		case <-l.stopped:
+			err = fmt.Errorf("operator: leader election lost: the Lease %s was not renewed within RenewDeadline (%s)",
+				l.desc, m.opts.renewDeadline)
+		case <-l.failed:
+			err = fmt.Errorf("operator: leader election lost: %w", l.err)
+		}
+		m.stopReason.CompareAndSwap(nil, &err)
+		close(ch)
+	})
+	return ch, func() {
+		close(quit)
+		done.Wait()
+	}
+}
+
+// runState is the readiness of Run itself: nil unless it is stopping.
+func (m *Manager) runState() error {
+	if m.phase.Load() < phaseStopping {
+		return nil
+	}
+	if err := m.stopReason.Load(); err != nil {
+		return *err
+	}
+	return errors.New("shutting down")
 }
 
 // waitForSync waits for the cache's first lists, bounded by the
