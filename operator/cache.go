@@ -47,9 +47,13 @@ type Cache struct {
 	ctx    context.Context // parent of every informer's; ended by Stop
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	kinds   map[kindRef]*kindCache
-	stopped bool
+	mu           sync.Mutex
+	kinds        map[kindRef]*kindCache
+	stopped      bool
+	kw           *kindWatch           // CRDs followed (cache_crd.go); nil until a kind is awaited or gone
+	listeners    map[int]kindListener // told of kinds that come and go
+	nextListener int
+	nw           *namespaceWatch // NamespacesLabeled (cache_namespaces.go); nil without it
 }
 
 // NewCache returns a Cache that reads through c (nil: kobj.DefaultClient)
@@ -87,8 +91,15 @@ func (c *Cache) Stop() {
 	for _, kc := range c.kinds {
 		kinds = append(kinds, kc)
 	}
+	kw, nw := c.kw, c.nw
 	c.mu.Unlock()
 	c.cancel()
+	if kw != nil {
+		kw.stop()
+	}
+	if nw != nil {
+		nw.stop()
+	}
 	for _, kc := range kinds {
 		kc.stop()
 	}
@@ -112,9 +123,17 @@ func (c *Cache) kind(ctx context.Context, apiVersion, kind string) (*kindCache, 
 	if err := validKind(ref); err != nil {
 		return nil, fmt.Errorf("operator cache: %q %q: %w", apiVersion, kind, err)
 	}
+	if c.isGone(ref) {
+		return nil, goneError(ref) // discovery may still list it
+	}
 	gvr, namespaced, err := c.resolve(ctx, ref)
 	if err != nil {
 		return nil, err
+	}
+	if c.followsNamespaces(ref, namespaced) {
+		if err := c.namespaces(ctx); err != nil {
+			return nil, err
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -148,7 +167,7 @@ func (c *Cache) remove(apiVersion, kind string) {
 	delete(c.kinds, kindRef{apiVersion, kind})
 	c.mu.Unlock()
 	if kc != nil {
-		kc.stop()
+		kc.retire(goneError(kindRef{apiVersion, kind}))
 	}
 }
 
@@ -196,7 +215,7 @@ func (c *Cache) waitForSync(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	for _, kc := range kinds {
-		for _, ki := range kc.informers {
+		for _, ki := range kc.all() {
 			if err := ki.waitSynced(ctx); err != nil {
 				return err
 			}
