@@ -178,10 +178,13 @@ func TestKindsCRDComesAndGoes(t *testing.T) {
 		_, _ = kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Delete(ctx, kobj.Named("widgets."+group), kobj.WithClient(admin))
 	})
 	widget := func(name string) {
-		w := kobj.New(apiVersion, "Widget").SetName(name).SetNamespace(ns)
-		if _, err := w.Create(ctx, kobj.WithClient(admin)); err != nil {
-			t.Fatalf("creating Widget %s: %v", name, err)
-		}
+		t.Helper()
+		// Created again, a CRD serves its kind once Established; the
+		// client's discovery knows the kind already, so it does not wait.
+		ctrlEventually(t, ctx, "Widget "+name+" created", func() bool {
+			_, err := kobj.New(apiVersion, "Widget").SetName(name).SetNamespace(ns).Create(ctx, kobj.WithClient(admin))
+			return err == nil
+		})
 	}
 
 	// 1. The CRD comes after Run: the controller starts.
@@ -276,6 +279,114 @@ func TestKindsOwnedCRDLater(t *testing.T) {
 		_, _ = kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Delete(ctx, kobj.Named("widgets."+group), kobj.WithClient(c))
 	})
 	ctrlEventually(t, ctx, "the ConfigMap reconciled once the owned kind is served", started.Load)
+	cancel()
+	if err := <-errc; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+	leak()
+}
+
+// TestKindsCRDGoesWhileServed: a controller for a kind whose CRD is
+// installed before Add (nothing follows CRDs then): the CRD deleted, the
+// informer's 404 stops it, quietly, and the cache starts following CRDs;
+// the CRD created again resumes the controller.
+func TestKindsCRDGoesWhileServed(t *testing.T) {
+	ctx := ctrlContext(t, 3*time.Minute)
+	group := "kindsgo-" + testkit.Suffix() + ".kobj.test"
+	apiVersion := group + "/v1"
+	lines := captureKlog(t)
+	counter := &requestCounter{match: "/apis/" + group + "/"}
+	conf := rest.CopyConfig(cfg)
+	conf.Wrap(func(rt http.RoundTripper) http.RoundTripper { counter.rt = rt; return counter })
+	c, err := kobj.NewClient(conf, kobj.CacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := ctrlClient(t)
+	ns := testkit.NewNamespace(t, admin, "kinds")
+	crdName := "widgets." + group
+	createCRD := func() {
+		if _, err := kindsCRD(t, group).Create(ctx, kobj.WithClient(admin)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, _ = kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Delete(ctx, kobj.Named(crdName), kobj.WithClient(admin))
+	})
+	widget := func(name string) {
+		t.Helper()
+		var err error
+		ctrlEventually(t, ctx, "Widget "+name+" created", func() bool {
+			_, err = kobj.New(apiVersion, "Widget").SetName(name).SetNamespace(ns).Create(ctx, kobj.WithClient(admin))
+			return err == nil
+		})
+	}
+	createCRD()
+	widget("a")
+	leak := ctrlLeakCheck(t, c)
+
+	var mu sync.Mutex
+	reconciled := map[string]int{}
+	m, err := operator.NewManager(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Add(operator.For(apiVersion, "Widget").Reconcile(func(_ context.Context, r *operator.Reconcile) (operator.Result, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Object != nil {
+			reconciled[r.Request.Name]++
+		}
+		return operator.Result{}, nil
+	})); err != nil {
+		t.Fatal(err)
+	}
+	wasReconciled := func(name string) func() bool {
+		return func() bool { mu.Lock(); defer mu.Unlock(); return reconciled[name] > 0 }
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- m.Run(runCtx) }()
+	ctrlEventually(t, ctx, "Widget a reconciled", wasReconciled("a"))
+
+	if _, err := kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Delete(ctx, kobj.Named(crdName), kobj.WithClient(admin)); err != nil {
+		t.Fatal(err)
+	}
+	ctrlEventually(t, ctx, "the paused line", func() bool {
+		n, _ := lines.count("controller paused")
+		return n > 0
+	})
+	before, _ := lines.count(group)
+	requestsBefore := counter.n.Load()
+	const window = 10 * time.Second
+	time.Sleep(window) // a measurement window, not a wait for an outcome
+	after, got := lines.count(group)
+	requests := counter.n.Load() - requestsBefore
+	t.Logf("over %s after the CRD went: %d new log lines about %s (%d in all), %d requests for the kind", window, after-before, group, after, requests)
+	for _, l := range got {
+		t.Logf("  %s", l)
+	}
+	if requests != 0 {
+		t.Errorf("%d requests for %s after its CRD went: an informer still lists it", requests, group)
+	}
+	if n, storm := lines.count("could not find the requested resource"); n > 0 {
+		t.Errorf("404s logged after the CRD went: %q", storm)
+	}
+	select {
+	case err := <-errc:
+		t.Fatalf("Run returned while the CRD was gone: %v", err)
+	default:
+	}
+
+	ctrlEventually(t, ctx, "the CRD gone", func() bool {
+		_, err := kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").SetName(crdName).Read(ctx, kobj.WithClient(admin))
+		return apierrors.IsNotFound(err)
+	})
+	createCRD()
+	widget("b")
+	ctrlEventually(t, ctx, "Widget b reconciled after the CRD came back", wasReconciled("b"))
 	cancel()
 	if err := <-errc; err != nil {
 		t.Errorf("Run = %v", err)
