@@ -50,13 +50,17 @@ func (l *logLines) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// count returns the number of lines containing s, and the lines.
+// count returns the number of distinct lines containing s, and the lines.
 func (l *logLines) count(s string) (int, []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var out []string
+	seen := map[string]bool{}
 	for _, line := range l.lines {
-		if strings.Contains(line, s) {
+		// klog writes an error line once per severity it covers
+		// (ERROR, WARNING, INFO) to the one output: counted once.
+		if strings.Contains(line, s) && !seen[line] {
+			seen[line] = true
 			out = append(out, line)
 		}
 	}
