@@ -54,6 +54,8 @@ type Cache struct {
 	listeners    map[int]kindListener // told of kinds that come and go
 	nextListener int
 	nw           *namespaceWatch // NamespacesLabeled (cache_namespaces.go); nil without it
+
+	kwMu sync.Mutex // serializes watchKinds
 }
 
 // NewCache returns a Cache that reads through c (nil: kobj.DefaultClient)

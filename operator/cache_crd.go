@@ -125,21 +125,14 @@ func (c *Cache) onKindChange(fn kindListener) (remove func()) {
 // watchKinds starts following CustomResourceDefinitions, once. It fails
 // when the cache cannot watch them (a stopped cache, or no CRD API).
 func (c *Cache) watchKinds() error {
-	c.mu.Lock()
-	if c.kw != nil || c.stopped {
-		stopped := c.stopped
-		c.mu.Unlock()
-		if stopped {
-			return errStopped
-		}
+	c.kwMu.Lock()
+	defer c.kwMu.Unlock()
+	if kw := c.kindWatchOf(); kw != nil {
 		return nil
 	}
 	kw := &kindWatch{c: c, done: make(chan struct{}), crds: map[string]crdServes{}, gone: map[kindRef]bool{},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[kindRef](),
 			workqueue.TypedRateLimitingQueueConfig[kindRef]{Name: "kobj-operator-kinds"})}
-	c.kw = kw
-	c.mu.Unlock()
-
 	kc, err := c.kind(c.ctx, crdAPIVersion, crdKind)
 	if err == nil {
 		kw.kc = kc
@@ -149,9 +142,23 @@ func (c *Cache) watchKinds() error {
 			del:    func(last *entry) { kw.seen(last, nil) },
 		})
 	}
+	if err == nil {
+		c.mu.Lock()
+		if c.stopped {
+			err = errStopped
+		} else {
+			c.kw = kw // Stop stops it from now on
+		}
+		c.mu.Unlock()
+	}
 	if err != nil {
+		if kw.remove != nil {
+			kw.remove()
+		}
 		kw.queue.ShutDown()
-		close(kw.done)
+		if errors.Is(err, errStopped) {
+			return err
+		}
 		return fmt.Errorf("operator cache: watching CustomResourceDefinitions: %w", err)
 	}
 	go kw.run()
@@ -338,10 +345,10 @@ func (kw *kindWatch) goneKind(ref kindRef) bool {
 // started here if it was not) instead of letting the reflector retry.
 func (c *Cache) kindWent(ref kindRef) {
 	if err := c.watchKinds(); err != nil {
+		// The informer has stopped itself; reads of the kind fail.
 		if !errors.Is(err, errStopped) {
-			klog.FromContext(c.ctx).Error(err, "A kind is gone; it will not be followed", "kind", ref.String())
+			klog.FromContext(c.ctx).Error(err, "A kind is gone; its return will not be noticed", "kind", ref.String())
 		}
-		c.remove(ref.APIVersion, ref.Kind)
 		return
 	}
 	if kw := c.kindWatchOf(); kw != nil {
