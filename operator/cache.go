@@ -108,8 +108,10 @@ func (c *Cache) Stop() {
 }
 
 // kind returns the informers of a kind, starting them on first use. It
-// fails, before anything starts, for a kind the server does not know, a
-// scope that does not fit the kind, or a stopped cache.
+// fails, before anything starts, for a kind the server does not know or
+// whose CRD the cache saw go (a no-match error), a scope that does not
+// fit the kind, a NamespacesLabeled set that cannot be listed, or a
+// stopped cache.
 func (c *Cache) kind(ctx context.Context, apiVersion, kind string) (*kindCache, error) {
 	ref := kindRef{apiVersion, kind}
 	c.mu.Lock()
@@ -219,9 +221,23 @@ func (c *Cache) waitForSync(ctx context.Context) error {
 	for _, kc := range kinds {
 		for _, ki := range kc.all() {
 			if err := ki.waitSynced(ctx); err != nil {
+				if ctx.Err() == nil && !c.current(kc, ki) {
+					continue // its CRD went, or its namespace left, meanwhile
+				}
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// current reports whether ki is still an informer of kc and kc still the
+// cache's for its kind.
+func (c *Cache) current(kc *kindCache, ki *kindInformer) bool {
+	if c.existingKind(kc.ref.APIVersion, kc.ref.Kind) != kc {
+		return false
+	}
+	kc.imu.RLock()
+	defer kc.imu.RUnlock()
+	return kc.informers[ki.namespace] == ki
 }
