@@ -47,9 +47,15 @@ type Cache struct {
 	ctx    context.Context // parent of every informer's; ended by Stop
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	kinds   map[kindRef]*kindCache
-	stopped bool
+	mu           sync.Mutex
+	kinds        map[kindRef]*kindCache
+	stopped      bool
+	kw           *kindWatch           // CRDs followed (cache_crd.go); nil until a kind is awaited or gone
+	listeners    map[int]kindListener // told of kinds that come and go
+	nextListener int
+	nw           *namespaceWatch // NamespacesLabeled (cache_namespaces.go); nil without it
+
+	kwMu sync.Mutex // serializes watchKinds
 }
 
 // NewCache returns a Cache that reads through c (nil: kobj.DefaultClient)
@@ -87,16 +93,25 @@ func (c *Cache) Stop() {
 	for _, kc := range c.kinds {
 		kinds = append(kinds, kc)
 	}
+	kw, nw := c.kw, c.nw
 	c.mu.Unlock()
 	c.cancel()
+	if kw != nil {
+		kw.stop()
+	}
+	if nw != nil {
+		nw.stop()
+	}
 	for _, kc := range kinds {
 		kc.stop()
 	}
 }
 
 // kind returns the informers of a kind, starting them on first use. It
-// fails, before anything starts, for a kind the server does not know, a
-// scope that does not fit the kind, or a stopped cache.
+// fails, before anything starts, for a kind the server does not know or
+// whose CRD the cache saw go (a no-match error), a scope that does not
+// fit the kind, a NamespacesLabeled set that cannot be listed, or a
+// stopped cache.
 func (c *Cache) kind(ctx context.Context, apiVersion, kind string) (*kindCache, error) {
 	ref := kindRef{apiVersion, kind}
 	c.mu.Lock()
@@ -112,9 +127,17 @@ func (c *Cache) kind(ctx context.Context, apiVersion, kind string) (*kindCache, 
 	if err := validKind(ref); err != nil {
 		return nil, fmt.Errorf("operator cache: %q %q: %w", apiVersion, kind, err)
 	}
+	if c.isGone(ref) {
+		return nil, goneError(ref) // discovery may still list it
+	}
 	gvr, namespaced, err := c.resolve(ctx, ref)
 	if err != nil {
 		return nil, err
+	}
+	if c.followsNamespaces(ref, namespaced) {
+		if err := c.namespaces(ctx); err != nil {
+			return nil, err
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -148,7 +171,7 @@ func (c *Cache) remove(apiVersion, kind string) {
 	delete(c.kinds, kindRef{apiVersion, kind})
 	c.mu.Unlock()
 	if kc != nil {
-		kc.stop()
+		kc.retire(goneError(kindRef{apiVersion, kind}))
 	}
 }
 
@@ -196,11 +219,25 @@ func (c *Cache) waitForSync(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	for _, kc := range kinds {
-		for _, ki := range kc.informers {
+		for _, ki := range kc.all() {
 			if err := ki.waitSynced(ctx); err != nil {
+				if ctx.Err() == nil && !c.current(kc, ki) {
+					continue // its CRD went, or its namespace left, meanwhile
+				}
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// current reports whether ki is still an informer of kc and kc still the
+// cache's for its kind.
+func (c *Cache) current(kc *kindCache, ki *kindInformer) bool {
+	if c.existingKind(kc.ref.APIVersion, kc.ref.Kind) != kc {
+		return false
+	}
+	kc.imu.RLock()
+	defer kc.imu.RUnlock()
+	return kc.informers[ki.namespace] == ki
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/kobj-dev/kobj/internal/watchstore"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -138,20 +139,36 @@ func (ki *kindInformer) stop() {
 // server refuses a selector) stops the informer: reads then return it
 // rather than wait for a sync that cannot come.
 func (ki *kindInformer) watchError(ctx context.Context, r *cache.Reflector, err error) {
+	if apierrors.IsNotFound(err) {
+		// The kind is no longer served (its CRD went): retrying would log
+		// the 404 for ever. The cache stops the kind, and follows CRDs to
+		// learn when it is back.
+		ki.fail(goneError(ki.kc.ref))
+		ki.kc.c.kindWent(ki.kc.ref)
+		return
+	}
 	status := watchstore.TerminalStatus(err)
 	if status == nil {
 		cache.DefaultWatchErrorHandler(ctx, r, err)
 		return
 	}
+	where := ki.kc.ref.APIVersion + " " + ki.kc.ref.Kind
+	if ki.namespace != "" {
+		where += " in namespace " + ki.namespace
+	}
+	ki.fail(fmt.Errorf("operator cache: listing and watching %s: %w", where, status))
+}
+
+// fail stops the informer with err, which its reads return from then on;
+// the first error stays.
+func (ki *kindInformer) fail(err error) {
 	ki.mu.Lock()
 	defer ki.mu.Unlock()
 	if ki.err == nil {
-		where := ki.kc.ref.APIVersion + " " + ki.kc.ref.Kind
-		if ki.namespace != "" {
-			where += " in namespace " + ki.namespace
-		}
-		ki.err = fmt.Errorf("operator cache: listing and watching %s: %w", where, status)
+		ki.err = err
 		close(ki.failed)
+	}
+	if ki.cancel != nil {
 		ki.cancel()
 	}
 }

@@ -2,6 +2,7 @@ package operator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -14,11 +15,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
 )
 
 // kindCache is what the cache holds of one kind: its informers, one per
 // namespace of its scope ("" for every namespace, or a cluster-scoped
-// kind), its indexes and the writes its reads wait for.
+// kind), its indexes and the writes its reads wait for. With
+// NamespacesLabeled (dynamic), the namespaces come and go.
 type kindCache struct {
 	c            *Cache
 	ref          kindRef
@@ -26,7 +29,14 @@ type kindCache struct {
 	namespaced   bool
 	metadataOnly bool
 	scope        kindScope
-	informers    map[string]*kindInformer // fixed once made
+	dynamic      bool // the namespaces follow the cache's NamespacesLabeled set
+
+	imu       sync.RWMutex
+	informers map[string]*kindInformer // by namespace; changes only when dynamic
+	handlers  map[int]*subscription    // the subscribers, added to every informer
+	nextSub   int
+	indexFns  cache.Indexers // Index's, added to every informer
+	retired   bool           // stopped for good: no informer is added
 
 	mu       sync.Mutex
 	indexed  map[string]bool        // paths with an index
@@ -34,11 +44,25 @@ type kindCache struct {
 	changed  chan struct{}          // closed and replaced when the store changes while writes are expected
 }
 
+// subscription is one subscriber's handler and its registration with
+// each informer.
+type subscription struct {
+	funcs cache.ResourceEventHandler
+	regs  map[*kindInformer]cache.ResourceEventHandlerRegistration
+}
+
 // newKindCache makes (without starting) the informers of a kind. It fails
 // when the kind's scope does not fit it.
 func (c *Cache) newKindCache(ref kindRef, gvr schema.GroupVersionResource, namespaced bool) (*kindCache, error) {
+	return c.newKindCacheScoped(ref, gvr, namespaced, c.cfg.scopes[ref], true)
+}
+
+// newKindCacheScoped is newKindCache with the kind's scope given; follow
+// says whether it may follow the NamespacesLabeled set.
+func (c *Cache) newKindCacheScoped(ref kindRef, gvr schema.GroupVersionResource, namespaced bool, scope kindScope, follow bool) (*kindCache, error) {
 	kc := &kindCache{c: c, ref: ref, gvr: gvr, namespaced: namespaced, metadataOnly: c.cfg.metadata[ref],
-		scope: c.cfg.scopes[ref], informers: map[string]*kindInformer{}, indexed: map[string]bool{},
+		scope: scope, informers: map[string]*kindInformer{}, handlers: map[int]*subscription{},
+		indexFns: cache.Indexers{}, indexed: map[string]bool{},
 		expected: map[string]expectation{}, changed: make(chan struct{})}
 	namespaces := []string{""}
 	switch {
@@ -50,6 +74,9 @@ func (c *Cache) newKindCache(ref kindRef, gvr schema.GroupVersionResource, names
 		namespaces = kc.scope.namespaces
 	case !kc.scope.allNamespaces && len(c.cfg.namespaces) > 0:
 		namespaces = c.cfg.namespaces
+	case follow && c.followsNamespaces(ref, namespaced):
+		kc.dynamic = true
+		namespaces = c.nw.current() // c.namespaces has started it
 	}
 	for _, ns := range namespaces {
 		ki, err := kc.newInformer(ns)
@@ -63,20 +90,138 @@ func (c *Cache) newKindCache(ref kindRef, gvr schema.GroupVersionResource, names
 
 // start runs the kind's informers.
 func (kc *kindCache) start() {
-	for _, ki := range kc.informers {
+	for _, ki := range kc.all() {
 		ki.start(kc.c.ctx)
 	}
 }
 
 // stop stops the kind's informers and waits for them.
 func (kc *kindCache) stop() {
-	for _, ki := range kc.informers {
+	kc.imu.Lock()
+	kc.retired = true
+	kc.imu.Unlock()
+	for _, ki := range kc.all() {
 		ki.stop()
 	}
 }
 
+// all returns the kind's informers, sorted by namespace.
+func (kc *kindCache) all() []*kindInformer {
+	kc.imu.RLock()
+	defer kc.imu.RUnlock()
+	out := make([]*kindInformer, 0, len(kc.informers))
+	for _, ns := range kc.namespacesLocked() {
+		out = append(out, kc.informers[ns])
+	}
+	return out
+}
+
+// follow makes the kind's informers those of namespaces: it starts the
+// informers of the namespaces that joined (with every subscriber's
+// handler and every index) and stops those of the namespaces that left.
+// A namespace that left is outside the cache's scope from then on.
+func (kc *kindCache) follow(namespaces map[string]bool) {
+	kc.imu.Lock()
+	if kc.retired {
+		kc.imu.Unlock()
+		return
+	}
+	var gone []*kindInformer
+	for ns, ki := range kc.informers {
+		if !namespaces[ns] {
+			gone = append(gone, ki)
+			delete(kc.informers, ns)
+			for _, s := range kc.handlers {
+				delete(s.regs, ki)
+			}
+		}
+	}
+	for ns := range namespaces {
+		if _, ok := kc.informers[ns]; ok {
+			continue
+		}
+		ki, err := kc.newInformer(ns)
+		if err == nil && len(kc.indexFns) > 0 {
+			err = ki.inf.AddIndexers(kc.indexFns)
+		}
+		for _, s := range kc.handlers {
+			if err != nil {
+				break
+			}
+			var reg cache.ResourceEventHandlerRegistration
+			if reg, err = ki.inf.AddEventHandler(s.funcs); err == nil {
+				s.regs[ki] = reg
+			}
+		}
+		if err != nil {
+			klog.FromContext(kc.c.ctx).Error(err, "Starting an informer for a namespace that joined the cache", "kind", kc.ref.String(), "namespace", ns)
+			continue
+		}
+		kc.informers[ns] = ki
+		ki.start(kc.c.ctx)
+	}
+	kc.imu.Unlock()
+	for _, ki := range gone {
+		ki.fail(fmt.Errorf("operator cache: namespace %s left the cache's namespaces", ki.namespace))
+		ki.stop()
+	}
+}
+
+// addHandler tells h of the objects of every informer of the kind, now
+// and later ones; remove stops it.
+func (kc *kindCache) addHandler(h cache.ResourceEventHandler) (remove func(), err error) {
+	kc.imu.Lock()
+	defer kc.imu.Unlock()
+	s := &subscription{funcs: h, regs: map[*kindInformer]cache.ResourceEventHandlerRegistration{}}
+	removeLocked := func() {
+		for ki, reg := range s.regs {
+			_ = ki.inf.RemoveEventHandler(reg) // fails only for an unknown registration
+		}
+		clear(s.regs)
+	}
+	for _, ns := range kc.namespacesLocked() {
+		ki := kc.informers[ns]
+		reg, err := ki.inf.AddEventHandler(h)
+		if err != nil {
+			removeLocked()
+			return nil, errors.Join(err, ki.failure())
+		}
+		s.regs[ki] = reg
+	}
+	id := kc.nextSub
+	kc.nextSub++
+	kc.handlers[id] = s
+	return func() {
+		kc.imu.Lock()
+		defer kc.imu.Unlock()
+		removeLocked()
+		delete(kc.handlers, id)
+	}, nil
+}
+
+// retire stops the kind's informers for good: reads waiting for them
+// get err rather than wait for a sync that cannot come.
+func (kc *kindCache) retire(err error) {
+	for _, ki := range kc.all() {
+		ki.fail(err)
+	}
+	kc.stop()
+}
+
+// synced reports whether every informer of the kind has synced.
+func (kc *kindCache) synced() bool {
+	for _, ki := range kc.all() {
+		if !ki.inf.HasSynced() {
+			return false
+		}
+	}
+	return true
+}
+
 // informerFor returns the informer that holds namespace ns's objects.
 func (kc *kindCache) informerFor(ns string) (*kindInformer, error) {
+	kc.imu.RLock()
+	defer kc.imu.RUnlock()
 	if ki, ok := kc.informers[""]; ok {
 		return ki, nil
 	}
@@ -84,11 +229,20 @@ func (kc *kindCache) informerFor(ns string) (*kindInformer, error) {
 		return ki, nil
 	}
 	return nil, fmt.Errorf("operator cache: %s %s: namespace %q is outside the cache's scope (%s)",
-		kc.ref.APIVersion, kc.ref.Kind, ns, strings.Join(kc.namespaces(), ", "))
+		kc.ref.APIVersion, kc.ref.Kind, ns, kc.scopeLocked())
 }
 
-// namespaces returns the namespaces of the kind's informers, sorted.
-func (kc *kindCache) namespaces() []string {
+// scopeLocked describes the namespaces of the kind's informers.
+func (kc *kindCache) scopeLocked() string {
+	s := strings.Join(kc.namespacesLocked(), ", ")
+	if kc.dynamic {
+		s = "namespaces labeled " + *kc.c.cfg.nsLabeled + ": " + s
+	}
+	return s
+}
+
+// namespacesLocked returns the namespaces of the kind's informers, sorted.
+func (kc *kindCache) namespacesLocked() []string {
 	out := make([]string, 0, len(kc.informers))
 	for ns := range kc.informers {
 		out = append(out, ns)
@@ -107,11 +261,7 @@ func (kc *kindCache) informersFor(ns string) ([]*kindInformer, error) {
 		}
 		return []*kindInformer{ki}, nil
 	}
-	out := make([]*kindInformer, 0, len(kc.informers))
-	for _, ns := range kc.namespaces() {
-		out = append(out, kc.informers[ns])
-	}
-	return out, nil
+	return kc.all(), nil
 }
 
 // waitSynced waits for the informers of namespace ns ("" for all).

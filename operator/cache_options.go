@@ -17,6 +17,7 @@ type CacheOption interface{ applyToCache(*cacheConfig) error }
 // cacheConfig is what the options of NewCache set.
 type cacheConfig struct {
 	namespaces []string              // Namespaces: nil for all
+	nsLabeled  *string               // NamespacesLabeled's selector
 	scopes     map[kindRef]kindScope // Scope, by kind
 	metadata   map[kindRef]bool      // MetadataOnly
 	strip      bool                  // StripManagedFields
@@ -48,6 +49,9 @@ func Namespaces(namespaces ...string) CacheOption { return namespacesOption(name
 func (o namespacesOption) applyToCache(cfg *cacheConfig) error {
 	if len(o) == 0 {
 		return fmt.Errorf("Namespaces(): no namespace given")
+	}
+	if cfg.nsLabeled != nil {
+		return fmt.Errorf("Namespaces(%q): NamespacesLabeled(%q) is given too; give one or the other", []string(o), *cfg.nsLabeled)
 	}
 	for _, ns := range o {
 		if err := validNamespace(ns); err != nil {

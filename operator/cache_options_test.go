@@ -34,6 +34,11 @@ func TestNewCacheOptionErrors(t *testing.T) {
 		{[]CacheOption{Transform(noop), Transform(noop)}, "given twice"},
 		{[]CacheOption{StripManagedFields("")}, "empty field manager"},
 		{[]CacheOption{MetadataOnly("v1", "")}, `MetadataOnly("v1", "")`},
+		{[]CacheOption{NamespacesLabeled("a in (")}, `NamespacesLabeled("a in (")`},
+		{[]CacheOption{NamespacesLabeled("")}, `an empty selector`},
+		{[]CacheOption{NamespacesLabeled("a"), NamespacesLabeled("b")}, `given twice`},
+		{[]CacheOption{NamespacesLabeled("a"), Namespaces("x")}, `NamespacesLabeled("a") is given too`},
+		{[]CacheOption{Namespaces("x"), NamespacesLabeled("a")}, `Namespaces is given too`},
 	}
 	for _, tt := range tests {
 		_, err := NewCache(client, tt.opts...)

@@ -240,11 +240,14 @@ func (c *Cache) Index(apiVersion, kind, path string) error {
 		}
 		return []string{fieldString(m, segs)}, nil
 	}
+	kc.imu.Lock()
+	defer kc.imu.Unlock()
 	for _, ki := range kc.informers {
 		if err := ki.inf.AddIndexers(cache.Indexers{indexName(path): fn}); err != nil {
 			return fmt.Errorf("operator cache: Index(%q, %q, %q): %w", apiVersion, kind, path, err)
 		}
 	}
+	kc.indexFns[indexName(path)] = fn // for the informers of namespaces that join later
 	kc.indexed[path] = true
 	return nil
 }

@@ -1,7 +1,6 @@
 package operator
 
 import (
-	"errors"
 	"fmt"
 
 	"k8s.io/client-go/tools/cache"
@@ -26,7 +25,17 @@ func (c *Cache) subscribe(apiVersion, kind string, h handler) (remove func(), er
 	if err != nil {
 		return nil, err
 	}
-	funcs := cache.ResourceEventHandlerDetailedFuncs{
+	remove, err = kc.addHandler(handlerFuncs(h))
+	if err != nil {
+		return nil, fmt.Errorf("operator cache: subscribing to %s %s: %w", apiVersion, kind, err)
+	}
+	return remove, nil
+}
+
+// handlerFuncs adapts h to client-go's handler interface, unwrapping
+// entries from tombstones.
+func handlerFuncs(h handler) cache.ResourceEventHandler {
+	return cache.ResourceEventHandlerDetailedFuncs{
 		AddFunc: func(obj any, initial bool) {
 			if e, ok := entryOf(obj); ok && h.add != nil {
 				h.add(e, initial)
@@ -45,23 +54,4 @@ func (c *Cache) subscribe(apiVersion, kind string, h handler) (remove func(), er
 			}
 		},
 	}
-	type registration struct {
-		ki  *kindInformer
-		reg cache.ResourceEventHandlerRegistration
-	}
-	var regs []registration
-	removeAll := func() {
-		for _, r := range regs {
-			_ = r.ki.inf.RemoveEventHandler(r.reg) // fails only for an unknown registration
-		}
-	}
-	for _, ki := range kc.informers {
-		reg, err := ki.inf.AddEventHandler(funcs)
-		if err != nil {
-			removeAll()
-			return nil, fmt.Errorf("operator cache: subscribing to %s %s: %w", apiVersion, kind, errors.Join(err, ki.failure()))
-		}
-		regs = append(regs, registration{ki, reg})
-	}
-	return removeAll, nil
 }

@@ -53,6 +53,7 @@ type controller struct {
 	stopping atomic.Bool         // intake stopped: queued keys are dropped
 	running  sync.WaitGroup      // the workers
 	removes  []func()            // the cache subscriptions
+	kinds    controllerKinds     // whether its kinds are served (controller_kinds.go)
 	logger   klog.Logger
 	metrics  *controllerMetrics // metrics.go
 }
@@ -136,8 +137,12 @@ func (c *controller) work(ctx context.Context) {
 		if shutdown {
 			return
 		}
-		if c.stopping.Load() {
+		if c.stopping.Load() || c.drops(req) {
+			// Shutting down, a kind gone, or a namespace that left the
+			// cache: the key is dropped with its backoff (a resume lists
+			// again).
 			c.take(req)
+			c.queue.Forget(req)
 			c.queue.Done(req)
 			continue
 		}

@@ -26,33 +26,6 @@ func (c *controller) client() *kobj.Client {
 	return c.mgr.client
 }
 
-// subscribe registers the controller's handlers with the cache, which
-// starts the informers they need.
-func (c *controller) subscribe(cache *Cache) error {
-	sub := func(k kindRef, h handler) error {
-		remove, err := cache.subscribe(k.APIVersion, k.Kind, h)
-		if err != nil {
-			return fmt.Errorf("controller %s: watching %s: %w", c.name, k, err)
-		}
-		c.removes = append(c.removes, remove)
-		return nil
-	}
-	if err := sub(c.forKind, c.forHandler()); err != nil {
-		return err
-	}
-	for _, k := range c.owns {
-		if err := sub(k, c.ownsHandler()); err != nil {
-			return err
-		}
-	}
-	for _, w := range c.watches {
-		if err := sub(w.kind, c.watchHandler(w)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // requestOf returns the request of an object of the For kind.
 func (c *controller) requestOf(e *entry) Request {
 	return Request{APIVersion: c.forKind.APIVersion, Kind: c.forKind.Kind, Namespace: e.Namespace, Name: e.Name}

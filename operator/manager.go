@@ -87,9 +87,16 @@ func (m *Manager) Cache() *Cache { return m.cache }
 // started: a Builder's recorded errors (bad kinds, Workers(0), nil
 // functions, an invalid predicate or finalizer name), no Reconcile, a
 // second controller for the same kind, a kind the server does not serve
-// (wrapping the discovery error, a *kobj.UnknownKindError for a kind
-// unknown after a fresh discovery), and an Owns kind that is
-// cluster-scoped under a namespaced For kind. It fails after Run started.
+// and no CustomResourceDefinition could (a group without a dot: the core
+// group, apps, batch...; wrapping the discovery's no-match error), and an
+// Owns kind that is cluster-scoped under a namespaced For kind. It fails
+// after Run started.
+//
+// A kind of a group with a dot that the server does not serve yet is
+// accepted: Run logs "waiting for the CRD of <apiVersion> <Kind>",
+// follows CustomResourceDefinitions, and starts the controller once a CRD
+// serving the kind is Established; it pauses the controller while the
+// CRD is gone, and resumes it when the CRD is back.
 func (m *Manager) Add(b *Builder) error {
 	if b == nil {
 		return errors.New("operator: Add(nil): no controller (start one with operator.For)")
@@ -134,28 +141,33 @@ func (m *Manager) Add(b *Builder) error {
 
 // resolve asks the server for the scope of every kind b names, appending
 // a problem per kind to errs; it returns whether the For kind is
-// namespaced, or the For kind's error.
+// namespaced, or the For kind's error. A kind the server does not serve
+// but a CustomResourceDefinition could (its group has a dot) is not a
+// problem: the controller waits for it (controller_kinds.go), and the
+// scopes that involve it are checked once it is served.
 func (m *Manager) resolve(b *Builder, errs *[]error) (bool, error) {
 	if checkKind(b.forKind.APIVersion, b.forKind.Kind) != nil {
 		return false, nil // reported by the builder
 	}
 	forNamespaced, err := m.cache.namespaced(b.forKind.APIVersion, b.forKind.Kind)
-	if err != nil {
+	forAwaited := err != nil && awaitable(b.forKind, err)
+	if err != nil && !forAwaited {
 		return false, fmt.Errorf("For(%q, %q): %w", b.forKind.APIVersion, b.forKind.Kind, err)
 	}
 	for _, k := range b.owns {
 		ns, err := m.cache.namespaced(k.APIVersion, k.Kind)
 		switch {
+		case err != nil && awaitable(k, err):
 		case err != nil:
 			*errs = append(*errs, fmt.Errorf("Owns(%q, %q): %w", k.APIVersion, k.Kind, err))
-		case forNamespaced && !ns:
+		case !forAwaited && forNamespaced && !ns:
 			*errs = append(*errs, fmt.Errorf("Owns(%q, %q): %s is cluster-scoped and %s is namespaced: "+
 				"a cluster-scoped object cannot have a namespaced owner (the garbage collector would delete it)",
 				k.APIVersion, k.Kind, k.Kind, b.forKind.Kind))
 		}
 	}
 	for _, w := range b.watches {
-		if _, err := m.cache.namespaced(w.kind.APIVersion, w.kind.Kind); err != nil {
+		if _, err := m.cache.namespaced(w.kind.APIVersion, w.kind.Kind); err != nil && !awaitable(w.kind, err) {
 			*errs = append(*errs, fmt.Errorf("Watches(%q, %q, ...): %w", w.kind.APIVersion, w.kind.Kind, err))
 		}
 	}
