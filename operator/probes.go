@@ -170,8 +170,8 @@ func (m *Manager) cachesReady() error {
 	}
 	m.cache.mu.Unlock()
 	for _, kc := range kinds {
-		for _, ns := range kc.namespaces() {
-			ki := kc.informers[ns]
+		for _, ki := range kc.all() {
+			ns := ki.namespace
 			select {
 			case <-ki.failed:
 				errs = append(errs, ki.failure())

@@ -256,3 +256,16 @@ func ctrlSize(o *kobj.Object) int64 {
 }
 
 func ctrlString(v any) string { return fmt.Sprint(v) }
+
+// ctrlEventually polls cond until it holds, failing the test when ctx
+// ends first.
+func ctrlEventually(t *testing.T, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
