@@ -212,7 +212,7 @@ func (c *controller) drops(req Request) bool {
 	if c.kinds.paused.Load() {
 		return true
 	}
-	if req.Namespace == "" || c.mgr == nil || c.mgr.cache.cfg.nsLabeled == nil {
+	if req.Namespace == "" || c.mgr == nil || c.mgr.cache == nil || c.mgr.cache.cfg.nsLabeled == nil {
 		return false
 	}
 	kc := c.mgr.cache.existingKind(c.forKind.APIVersion, c.forKind.Kind)
