@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/kobj-dev/kobj/internal/rawjson"
 	"github.com/kobj-dev/kobj/internal/watchstore"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -81,7 +82,9 @@ func (kc *kindCache) listerWatcher(ns string) (cache.ListerWatcher, runtime.Obje
 	client := kc.c.client
 	cfg := client.RESTConfig()
 	if !kc.metadataOnly {
-		res, err := newRawResource(cfg, client.HTTPClient(), cfg.RateLimiter, kc.gvr, ns)
+		// Metadata: the objects keep the server's bytes, which toEntry
+		// keeps as they are; only their metadata is decoded.
+		res, err := watchstore.NewResource(cfg, client.HTTPClient(), cfg.RateLimiter, kc.gvr, ns, rawjson.Metadata)
 		if err != nil {
 			return nil, nil, err
 		}
