@@ -111,7 +111,7 @@ func TestToEntryRaw(t *testing.T) {
 func BenchmarkStripRaw(b *testing.B) {
 	data := []byte(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-1","namespace":"bench-1","uid":"0b5e5c0e-8c1d-4a59-9a3c-1f0d2b3c4d5e","resourceVersion":"123456","creationTimestamp":"2026-12-06T10:00:00Z","labels":{"app":"bench"},"managedFields":[{"manager":"bench.test","operation":"Update","apiVersion":"v1","time":"2026-12-06T10:00:00Z","fieldsType":"FieldsV1","fieldsV1":{"f:data":{".":{},"f:count":{},"f:greeting":{}},"f:metadata":{"f:labels":{".":{},"f:app":{}}}}}]},"data":{"count":"1","greeting":"hello"}}`)
 	keep := []string{"kobj-operator-"}
-	b.Run("decodeRaw", func(b *testing.B) {
+	b.Run("rawjson.Decode", func(b *testing.B) {
 		for b.Loop() {
 			rawjson.Decode(data, "", "", rawjson.Metadata)
 		}
