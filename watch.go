@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/kobj-dev/kobj/internal/rawjson"
 	"github.com/kobj-dev/kobj/internal/watchstore"
 )
 
@@ -96,7 +97,10 @@ func (o *Object) Watch(ctx context.Context, opts ...WatchOption) (_ *Watcher, er
 		fieldSelector = fields.OneTermEqualSelector("metadata.name", o.Name()).String()
 	}
 	gvr := schema.GroupVersionResource{Group: t.info.Group, Version: t.info.Version, Resource: t.info.Resource}
-	ri, err := watchstore.NewResource(t.c.cfg, t.c.http, t.c.limiter, gvr, t.namespace)
+	// Full: each object is decoded once into the event's map, and its
+	// bytes are kept as the server sent them (the Store's memory and the
+	// Object's server copy), never encoded again.
+	ri, err := watchstore.NewResource(t.c.cfg, t.c.http, t.c.limiter, gvr, t.namespace, rawjson.Full)
 	if err != nil {
 		return nil, err
 	}

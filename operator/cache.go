@@ -19,9 +19,10 @@ import (
 // (internal/watchstore, or client-go's metadata client for MetadataOnly)
 // and whose indexer is the store every reader shares. What is kobj's: the
 // decoder that keeps each object's JSON as the server sent it, reading only
-// its metadata (cache_decode.go), the transform that makes it an entry, the
-// registry that starts informers on first use and stops them one kind at a
-// time, selectors over any path, and read-your-writes (expect).
+// its metadata (internal/rawjson's Metadata mode, shared with kobj's Watch;
+// cache_decode.go), the transform that makes it an entry, the registry
+// that starts informers on first use and stops them one kind at a time,
+// selectors over any path, and read-your-writes (expect).
 
 // defaultConsistency bounds how long a read waits for the informer to
 // reach a write the operator made (expect), as kopf's consistency_timeout.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/kobj-dev/kobj/internal/rawjson"
 	"github.com/kobj-dev/kobj/internal/watchstore"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -82,7 +83,9 @@ func (kc *kindCache) listerWatcher(ns string) (cache.ListerWatcher, runtime.Obje
 	client := kc.c.client
 	cfg := client.RESTConfig()
 	if !kc.metadataOnly {
-		res, err := newRawResource(cfg, client.HTTPClient(), cfg.RateLimiter, kc.gvr, ns)
+		// Metadata: the objects keep the server's bytes, which toEntry
+		// keeps as they are; only their metadata is decoded.
+		res, err := watchstore.NewResource(cfg, client.HTTPClient(), cfg.RateLimiter, kc.gvr, ns, rawjson.Metadata)
 		if err != nil {
 			return nil, nil, err
 		}

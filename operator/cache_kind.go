@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/kobj-dev/kobj"
+	"github.com/kobj-dev/kobj/internal/rawjson"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -307,19 +308,19 @@ func (kc *kindCache) toEntry(obj any) (any, error) {
 		return o, nil // already transformed
 	case *unstructured.Unstructured:
 		u = o
-		if r, ok := o.Object[rawField].(*rawObject); ok {
+		if r, ok := rawjson.Of(o); ok {
 			if kc.c.cfg.transform == nil {
 				if kc.c.cfg.strip {
 					// managedFields of a shape the server never sends: kept
 					// whole, rather than fail the list (the reflector would
 					// list again and again).
-					if raw, err := stripRaw(r.raw, kc.c.cfg.keep); err == nil {
-						r.raw = raw
+					if raw, err := stripRaw(r.Raw, kc.c.cfg.keep); err == nil {
+						r.Raw = raw
 					}
 				}
-				return r.entry(), nil
+				return rawEntry(r), nil
 			}
-			m, err := (&entry{raw: r.raw}).decode()
+			m, err := (&entry{raw: r.Raw}).decode()
 			if err != nil {
 				return nil, fmt.Errorf("%s %s %s: %w", kc.ref.APIVersion, kc.ref.Kind, key(o.GetNamespace(), o.GetName()), err)
 			}

@@ -5,7 +5,9 @@
 // reflector's calls into events with Resync/Synced markers around each
 // (re)list.
 //
-// Objects go in and out as unstructured maps with their JSON; errors go to
+// Objects go in and out as unstructured maps with their JSON, the bytes the
+// server sent (the Resource decodes with internal/rawjson, which keeps
+// them), never encoded again; errors go to
 // a callback, which decides whether they end the watch. It knows neither
 // kobj's Object nor its Client.
 package watchstore

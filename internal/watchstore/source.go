@@ -16,6 +16,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/flowcontrol"
+
+	"github.com/kobj-dev/kobj/internal/rawjson"
 )
 
 // Resource is the list and watch of one resource, as client-go's
@@ -39,12 +41,18 @@ type resource struct {
 
 // NewResource returns the Resource of gvr in namespace ("" for a
 // cluster-scoped resource, or all namespaces) over cfg's host and
-// credentials and hc's transport, with client-go's dynamic client. It
-// drops cfg's and hc's Timeout, which would cut every watch; limiter,
-// when not nil, still applies to each request (nil: none, where client-go
-// would apply 5 QPS). It fails as dynamic.NewForConfigAndClient does.
-func NewResource(cfg *rest.Config, hc *http.Client, limiter flowcontrol.RateLimiter, gvr schema.GroupVersionResource, namespace string) (Resource, error) {
-	cfg = dynamic.ConfigFor(cfg)
+// credentials and hc's transport, with client-go's dynamic client, JSON
+// only, whose lists and watches decode their objects with rawjson.Decode
+// in mode: each object keeps the bytes the server sent (rawjson.Of), which
+// the Store hands on as they are. It drops cfg's and hc's Timeout, which
+// would cut every watch; limiter, when not nil, still applies to each
+// request (nil: none, where client-go would apply 5 QPS). It fails as
+// dynamic.NewForConfigAndClient does.
+func NewResource(cfg *rest.Config, hc *http.Client, limiter flowcontrol.RateLimiter, gvr schema.GroupVersionResource, namespace string, mode rawjson.Mode) (Resource, error) {
+	cfg, err := rawjson.Config(cfg, mode)
+	if err != nil {
+		return nil, err
+	}
 	cfg.Timeout = 0
 	cfg.RateLimiter = limiter
 	if limiter == nil {

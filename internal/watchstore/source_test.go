@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
+
+	"github.com/kobj-dev/kobj/internal/rawjson"
 )
 
 // tooLarge is the server's answer to a list not older than a
@@ -277,7 +279,7 @@ func TestNewResource(t *testing.T) {
 			mu.Lock()
 			seen = nil
 			mu.Unlock()
-			r, err := NewResource(cfg, hc, nil, tt.gvr, tt.namespace)
+			r, err := NewResource(cfg, hc, nil, tt.gvr, tt.namespace, rawjson.Full)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+
+	"github.com/kobj-dev/kobj/internal/rawjson"
 )
 
 // Store is a reflector's store (client-go's cache.ReflectorStore) that
@@ -20,7 +22,10 @@ import (
 // checkpoint.
 //
 // It keeps each object's JSON by key, which it needs for the Deleted
-// events of objects that vanished between two lists. The reflector calls
+// events of objects that vanished between two lists: the bytes the server
+// sent for objects that rawjson decoded (NewResource's), which it neither
+// copies nor encodes; for those decoded in rawjson.Metadata mode it decodes
+// the map from them. Any other *unstructured.Unstructured is encoded. The reflector calls
 // it from one goroutine at a time.
 type Store struct {
 	send    func(Item) error
@@ -43,38 +48,60 @@ func NewStore(send func(Item) error, checkpoint string, resumed func() bool) *St
 
 // Key is the store's key of an object: namespace/name, or name for a
 // cluster-scoped one.
-func Key(u *unstructured.Unstructured) string {
-	if ns := u.GetNamespace(); ns != "" {
-		return ns + "/" + u.GetName()
+func Key(u *unstructured.Unstructured) string { return key(u.GetNamespace(), u.GetName()) }
+
+func key(ns, name string) string {
+	if ns != "" {
+		return ns + "/" + name
 	}
-	return u.GetName()
+	return name
 }
 
-// event makes the event of one object and remembers the object's JSON.
-// A live event's checkpoint is the object's resourceVersion; an initial
-// one's is rv, the checkpoint from before the list.
-func (s *Store) event(t EventType, obj any, initial bool, rv string) (*Event, *unstructured.Unstructured, error) {
+// event makes the event of one object and remembers the object's JSON:
+// the bytes the server sent when rawjson decoded it (see NewResource),
+// else its encoding. A live event's checkpoint is the object's
+// resourceVersion; an initial one's is rv, the checkpoint from before the
+// list. It returns the object's namespace and name too.
+func (s *Store) event(t EventType, obj any, initial bool, rv string) (_ *Event, ns, name string, _ error) {
 	u, ok := obj.(*unstructured.Unstructured)
 	if !ok {
-		return nil, nil, fmt.Errorf("watch: unexpected object %T", obj)
+		return nil, "", "", fmt.Errorf("watch: unexpected object %T", obj)
 	}
-	body, err := u.MarshalJSON()
-	if err != nil {
-		return nil, nil, fmt.Errorf("watch: encoding %s: %w", Key(u), err)
+	var body []byte
+	if r, ok := rawjson.Take(u); ok {
+		body = r.Raw
+		if r.Mode == rawjson.Metadata {
+			// The map holds the metadata only: the object is its bytes.
+			var m map[string]any
+			if err := utiljson.Unmarshal(body, &m); err != nil {
+				return nil, "", "", fmt.Errorf("watch: decoding %s: %w", Key(u), err)
+			}
+			u = &unstructured.Unstructured{Object: m}
+		}
+		ns, name = r.Meta.Metadata.Namespace, r.Meta.Metadata.Name
+		if !initial {
+			rv = r.Meta.Metadata.ResourceVersion
+		}
+	} else {
+		var err error
+		if body, err = u.MarshalJSON(); err != nil {
+			return nil, "", "", fmt.Errorf("watch: encoding %s: %w", Key(u), err)
+		}
+		ns, name = u.GetNamespace(), u.GetName()
+		if !initial {
+			rv = u.GetResourceVersion()
+		}
 	}
 	if t == Deleted {
-		delete(s.known, Key(u))
+		delete(s.known, key(ns, name))
 	} else {
-		s.known[Key(u)] = body
+		s.known[key(ns, name)] = body
 	}
-	if !initial {
-		rv = u.GetResourceVersion()
-	}
-	return &Event{Type: t, Object: u.Object, Raw: body, Initial: initial, ResourceVersion: rv}, u, nil
+	return &Event{Type: t, Object: u.Object, Raw: body, Initial: initial, ResourceVersion: rv}, ns, name, nil
 }
 
 func (s *Store) live(t EventType, obj any) error {
-	ev, _, err := s.event(t, obj, false, "")
+	ev, _, _, err := s.event(t, obj, false, "")
 	if err != nil {
 		return err
 	}
@@ -107,23 +134,25 @@ func (s *Store) Replace(list []any, rv string) error {
 	}
 	gone := s.known
 	s.known = make(map[string][]byte, len(list))
+	// The key is kept beside each event for the sort, rather than read
+	// from the map by every comparison.
 	type listed struct {
-		ev *Event
-		u  *unstructured.Unstructured
+		ev       *Event
+		ns, name string
 	}
 	events := make([]listed, 0, len(list))
 	for _, obj := range list {
-		ev, u, err := s.event(Added, obj, true, before)
+		ev, ns, name, err := s.event(Added, obj, true, before)
 		if err != nil {
 			return err
 		}
-		delete(gone, Key(u))
-		events = append(events, listed{ev, u})
+		delete(gone, key(ns, name))
+		events = append(events, listed{ev, ns, name})
 	}
 	// The reflector's list comes from a map in watch-list mode; an order
 	// by namespace and name makes a relist read the same every time.
 	slices.SortFunc(events, func(a, b listed) int {
-		return cmp.Or(strings.Compare(a.u.GetNamespace(), b.u.GetNamespace()), strings.Compare(a.u.GetName(), b.u.GetName()))
+		return cmp.Or(strings.Compare(a.ns, b.ns), strings.Compare(a.name, b.name))
 	})
 	for _, l := range events {
 		if err := s.send(Item{Event: l.ev}); err != nil {

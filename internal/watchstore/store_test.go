@@ -1,12 +1,15 @@
 package watchstore
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kobj-dev/kobj/internal/rawjson"
 )
 
 func obj(ns, name, rv string) *unstructured.Unstructured {
@@ -132,5 +135,51 @@ func TestStoreErrors(t *testing.T) {
 				t.Errorf("%d items handed over, want %d", n, tt.sends)
 			}
 		})
+	}
+}
+
+// TestStoreKeepsServerBytes: objects decoded by rawjson (NewResource's)
+// keep the bytes the server sent, in the events and for the Deleted
+// events of a relist; the events' maps are the whole objects, without
+// what carried the bytes.
+func TestStoreKeepsServerBytes(t *testing.T) {
+	// Not in encoding/json's order, as a server may send it.
+	a := `{"kind":"ConfigMap","apiVersion":"v1","metadata":{"resourceVersion":"3","name":"a","namespace":"n"},"data":{"z":"1","a":"2"}}`
+	b := `{"kind":"ConfigMap","apiVersion":"v1","metadata":{"resourceVersion":"4","name":"b","namespace":"n"},"data":{"n":1}}`
+	for _, mode := range []rawjson.Mode{rawjson.Full, rawjson.Metadata} {
+		decode := func(data string) *unstructured.Unstructured {
+			u, ok := rawjson.Decode([]byte(data), "", "", mode)
+			if !ok {
+				t.Fatalf("rawjson.Decode(%s) failed", data)
+			}
+			return u
+		}
+		var got []*Event
+		send := func(it Item) error {
+			if it.Event != nil && it.Event.Object != nil {
+				got = append(got, it.Event)
+			}
+			return nil
+		}
+		s := NewStore(send, "", nil)
+		if err := errors.Join(s.Replace([]any{decode(b), decode(a)}, "5"), s.Update(decode(a)), s.Replace(nil, "6")); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"ADDED " + a, "ADDED " + b, "MODIFIED " + a, "DELETED " + a, "DELETED " + b}
+		if len(got) != len(want) {
+			t.Fatalf("mode %d: %d events, want %d", mode, len(got), len(want))
+		}
+		for i, ev := range got {
+			if string(ev.Type)+" "+string(ev.Raw) != want[i] {
+				t.Errorf("mode %d: event %d = %s %s, want %s", mode, i, ev.Type, ev.Raw, want[i])
+			}
+			var m map[string]any
+			if err := json.Unmarshal(ev.Raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(m) != fmt.Sprint(ev.Object) || len(m) != len(ev.Object) {
+				t.Errorf("mode %d: event %d's object = %v, want %v", mode, i, ev.Object, m)
+			}
+		}
 	}
 }
