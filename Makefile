@@ -68,6 +68,8 @@ bench: controlplane
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench ApplyAllVsKubectl -benchtime=3x -count=1 ./bench/ | tee -a ../bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench LogFollowThroughput -benchtime=10x -count=1 ./bench/ | tee -a ../bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench 'OperatorCache|OperatorReconcile|CRUDCallCost' -benchtime=1x -count=1 ./bench/ | tee -a ../bench.txt
+	cd test && KOBJ_BENCH_FAILOVER_ROUNDS=5 $(ASSETS) $(GO) test -run '^$$' -bench 'OperatorPickup|OperatorReadYourWritesVsCR|OperatorFailover' -benchtime=1x -count=1 ./bench/ | tee -a ../bench.txt
+	cd test && KOBJ_BENCH_OPERATOR_CACHE_N=50000 KOBJ_BENCH_OPERATOR_CACHE_ROUNDS=3 $(ASSETS) $(GO) test -run '^$$' -bench 'OperatorCache$$' -benchtime=1x -count=1 -timeout 60m ./bench/ | tee -a ../bench.txt
 
 # The measurements at scale (issue 21; doc/performance.md): walk, read and
 # watch 100,000 ConfigMaps (created once per run, 64 writers), ApplyAll of

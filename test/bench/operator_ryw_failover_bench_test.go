@@ -285,4 +285,3 @@ func crLeader(b *testing.B, ns, lease string, release bool, f *failoverMeter, wh
 	}
 	return runCR(b, mgr)
 }
-
