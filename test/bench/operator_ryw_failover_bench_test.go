@@ -143,9 +143,10 @@ const (
 
 // BenchmarkOperatorFailover measures leader failover: two managers of one
 // side on one Lease, the first leading (it has reconciled); the second
-// started and given failoverSettle to sync its caches (warm standby);
-// then the leader's context is canceled, and the time until the standby's
-// first reconcile is taken. With and without release-on-cancel, both
+// started and given failoverSettle to sync its caches (warm standby), or
+// started as the leader is canceled (cold: its start, cache sync and
+// election all count); the time from the leader's cancel to the
+// standby's first reconcile is taken. With and without release-on-cancel, both
 // sides with LeaseDuration 4 s, RenewDeadline 3 s, RetryPeriod 0.5 s;
 // KOBJ_BENCH_FAILOVER_ROUNDS rounds (default 1), the sides alternating.
 func BenchmarkOperatorFailover(b *testing.B) {
@@ -161,7 +162,8 @@ func BenchmarkOperatorFailover(b *testing.B) {
 	run := 0
 	for b.Loop() {
 		for r := range rounds {
-			for _, release := range []bool{true, false} {
+			for _, v := range failoverVariants {
+				release, cold := v.release, v.cold
 				sides := []string{"kobj", "controller-runtime"}
 				if r%2 == 1 {
 					slices.Reverse(sides)
@@ -175,27 +177,41 @@ func BenchmarkOperatorFailover(b *testing.B) {
 						}
 						return crLeader(b, ns, lease, release, f, who)
 					}
-					key := fmt.Sprintf("%s release=%v", side, release)
-					times[key] = append(times[key], failover(b, start))
+					key := fmt.Sprintf("%s %s", side, v)
+					times[key] = append(times[key], failover(b, cold, start))
 				}
 			}
 		}
 	}
-	for _, release := range []bool{true, false} {
-		k := median(times[fmt.Sprintf("kobj release=%v", release)])
-		cr := median(times[fmt.Sprintf("controller-runtime release=%v", release)])
-		suffix := "norelease"
-		if release {
-			suffix = "release"
-		}
-		b.ReportMetric(k.Seconds(), "kobj-"+suffix+"-s")
-		b.ReportMetric(cr.Seconds(), "controller-runtime-"+suffix+"-s")
-		b.ReportMetric(k.Seconds()/cr.Seconds(), "ratio-"+suffix)
-		record(row{fmt.Sprintf("leader failover, leader canceled → first reconcile on the warm standby, release-on-cancel %v (lease 4 s, renew 3 s, retry 0.5 s)", release),
+	for _, v := range failoverVariants {
+		k := median(times["kobj "+v.String()])
+		cr := median(times["controller-runtime "+v.String()])
+		b.ReportMetric(k.Seconds(), "kobj-"+v.String()+"-s")
+		b.ReportMetric(cr.Seconds(), "controller-runtime-"+v.String()+"-s")
+		b.ReportMetric(k.Seconds()/cr.Seconds(), "ratio-"+v.String())
+		record(row{fmt.Sprintf("leader failover, leader canceled → first reconcile on the standby, %s (lease 4 s, renew 3 s, retry 0.5 s; median of %d)", v, rounds),
 			k.Round(time.Millisecond).String(), cr.Round(time.Millisecond).String() + " (controller-runtime)",
 			fmt.Sprintf("%.2f", k.Seconds()/cr.Seconds()), "≤ 1.0"})
 	}
 	b.Logf("failover times: %v", times)
+}
+
+// failoverVariant is one way of failing over: with or without
+// release-on-cancel; a warm standby (running, caches synced, before the
+// leader is canceled) or a cold one (started as the leader is canceled).
+type failoverVariant struct{ release, cold bool }
+
+var failoverVariants = []failoverVariant{{true, false}, {false, false}, {true, true}, {false, true}}
+
+func (v failoverVariant) String() string {
+	s := "release"
+	if !v.release {
+		s = "norelease"
+	}
+	if v.cold {
+		return s + "-cold"
+	}
+	return s + "-warm"
 }
 
 // failoverMeter records the first reconcile of each of two managers.
@@ -216,8 +232,8 @@ func (f *failoverMeter) reconciled(who int) {
 }
 
 // failover runs one hand-over with the managers start makes and returns
-// its time.
-func failover(b *testing.B, start func(f *failoverMeter, who int) func()) time.Duration {
+// its time; cold starts the standby as the leader is canceled.
+func failover(b *testing.B, cold bool, start func(f *failoverMeter, who int) func()) time.Duration {
 	f := &failoverMeter{ch: [2]chan struct{}{make(chan struct{}), make(chan struct{})}}
 	wait := func(who int) {
 		select {
@@ -228,17 +244,23 @@ func failover(b *testing.B, start func(f *failoverMeter, who int) func()) time.D
 	}
 	stopA := start(f, 0)
 	wait(0)
-	stopB := start(f, 1)
-	defer stopB()
-	time.Sleep(failoverSettle)
-	select {
-	case <-f.ch[1]:
-		b.Fatal("the standby reconciled while the leader led")
-	default:
+	if !cold {
+		stopB := start(f, 1)
+		defer stopB()
+		time.Sleep(failoverSettle)
+		select {
+		case <-f.ch[1]:
+			b.Fatal("the standby reconciled while the leader led")
+		default:
+		}
 	}
 	canceled := time.Now()
 	stopped := make(chan struct{})
 	go func() { stopA(); close(stopped) }()
+	if cold {
+		stopB := start(f, 1)
+		defer stopB()
+	}
 	wait(1)
 	<-stopped
 	return f.first[1].Sub(canceled)
