@@ -19,6 +19,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	cd test && $(GO) vet ./...
+	cd examples/controller-runtime && $(GO) vet ./...
 
 controlplane:
 	@KOBJ_CONTROLLER_MANAGER=1 ./hack/controlplane.sh $(K8S_NEWEST) >/dev/null
@@ -47,6 +48,7 @@ E2E = ./e2e/... ./reliability/...
 # kube-controller-manager beside the kube-apiserver.
 e2e-newest: controlplane
 	cd test && $(ASSETS) $(GO) test -race -count=1 -timeout 30m $(E2E) ./operator/...
+	cd examples/controller-runtime && KUBEBUILDER_ASSETS=$$(../../hack/controlplane.sh $(K8S_NEWEST) | tail -1) $(GO) test -race -count=1 ./...
 
 e2e-older: controlplane-older
 	cd test && $(call assets,$(K8S_OLDER)) $(GO) test -race -count=1 -timeout 30m $(E2E)
@@ -66,6 +68,8 @@ bench: controlplane
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench ApplyAllVsKubectl -benchtime=3x -count=1 ./bench/ | tee -a ../bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench LogFollowThroughput -benchtime=10x -count=1 ./bench/ | tee -a ../bench.txt
 	cd test && $(ASSETS) $(GO) test -run '^$$' -bench 'OperatorCache|OperatorReconcile|CRUDCallCost' -benchtime=1x -count=1 ./bench/ | tee -a ../bench.txt
+	cd test && KOBJ_BENCH_FAILOVER_ROUNDS=5 $(ASSETS) $(GO) test -run '^$$' -bench 'OperatorPickup|OperatorReadYourWritesVsCR|OperatorFailover' -benchtime=1x -count=1 ./bench/ | tee -a ../bench.txt
+	cd test && KOBJ_BENCH_OPERATOR_CACHE_N=50000 KOBJ_BENCH_OPERATOR_CACHE_ROUNDS=3 $(ASSETS) $(GO) test -run '^$$' -bench 'OperatorCache$$' -benchtime=1x -count=1 -timeout 60m ./bench/ | tee -a ../bench.txt
 
 # The measurements at scale (issue 21; doc/performance.md): walk, read and
 # watch 100,000 ConfigMaps (created once per run, 64 writers), ApplyAll of

@@ -26,7 +26,8 @@ import (
 )
 
 // BenchmarkOperatorReconcile measures no-op reconcile throughput over
-// 2,000 custom resources, with 1 and 10 workers: kobj/operator's
+// KOBJ_BENCH_OPERATOR_N custom resources (default 10,000), with 1 and 10
+// workers: kobj/operator's
 // controller (handed the object, decoded from the cache's JSON) against
 // controller-runtime's (unstructured, reading the object from its cache,
 // as a reconciler does). Each run starts a manager and counts the
@@ -34,7 +35,8 @@ import (
 // reconcile to the last, so that the list itself, the same for both, is
 // left out; the figures are the medians of the runs (-benchtime=5x).
 func BenchmarkOperatorReconcile(b *testing.B) {
-	const n, width = 2000, 64
+	const width = 64
+	n := envInt(b, "KOBJ_BENCH_OPERATOR_N", 10000)
 	crlog.SetLogger(logr.Discard())
 	c, dyn := newClients(b)
 	gvr := reconcileBenchCRD(b, c)
