@@ -19,6 +19,8 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 	cd test && $(GO) vet ./...
+	cd operatortest && $(GO) vet ./...
+	cd examples/operator && $(GO) vet ./...
 
 controlplane:
 	@KOBJ_CONTROLLER_MANAGER=1 ./hack/controlplane.sh $(K8S_NEWEST) >/dev/null
@@ -38,15 +40,21 @@ oracle:
 # version, which the tests check the server reports.
 assets = KUBEBUILDER_ASSETS=$$(../hack/controlplane.sh $(1) | tail -1) KOBJ_K8S_VERSION=$(1)
 ASSETS = $(call assets,$(K8S_NEWEST))
+# The same from any folder: for the modules not directly under the root.
+ASSETS_ANYWHERE = KUBEBUILDER_ASSETS=$$($(CURDIR)/hack/controlplane.sh $(K8S_NEWEST) | tail -1) KOBJ_K8S_VERSION=$(K8S_NEWEST)
 
 e2e: e2e-newest e2e-older
 
 E2E = ./e2e/... ./reliability/...
 
 # The operator suite runs on the newest version only, with a
-# kube-controller-manager beside the kube-apiserver.
+# kube-controller-manager beside the kube-apiserver; so do the tests of
+# operatortest (a module of its own, the harness for operator authors) and
+# of examples/operator (a module of its own, which uses it).
 e2e-newest: controlplane
 	cd test && $(ASSETS) $(GO) test -race -count=1 -timeout 30m $(E2E) ./operator/...
+	cd operatortest && $(ASSETS_ANYWHERE) $(GO) test -race -count=1 -timeout 10m ./...
+	cd examples/operator && $(ASSETS_ANYWHERE) $(GO) test -race -count=1 -timeout 10m ./...
 
 e2e-older: controlplane-older
 	cd test && $(call assets,$(K8S_OLDER)) $(GO) test -race -count=1 -timeout 30m $(E2E)
