@@ -211,3 +211,6 @@ spec:
         type: object
         x-kubernetes-preserve-unknown-fields: true
 `
+
+// TestExample runs the test of the package's example (example_test.go).
+func TestExample(t *testing.T) { testGadgets(t) }
