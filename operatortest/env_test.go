@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -23,6 +25,7 @@ type recorder struct {
 	testing.TB
 	mu       sync.Mutex
 	failures []string
+	skipped  string
 	cleanups []func()
 }
 
@@ -214,3 +217,44 @@ spec:
 
 // TestExample runs the test of the package's example (example_test.go).
 func TestExample(t *testing.T) { testGadgets(t) }
+
+func (r *recorder) Skipf(format string, args ...any) {
+	r.mu.Lock()
+	r.skipped = fmt.Sprintf(format, args...)
+	r.mu.Unlock()
+	runtime.Goexit()
+}
+
+// TestStartWithoutBinaries: no control plane starts; Start fails, or
+// skips with SkipWithoutBinaries, saying what is missing where.
+func TestStartWithoutBinaries(t *testing.T) {
+	empty := t.TempDir()
+	fake := t.TempDir() // etcd and kube-apiserver, no kube-controller-manager
+	for _, name := range []string{"etcd", "kube-apiserver"} {
+		if err := os.WriteFile(filepath.Join(fake, name), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name               string
+		opts               []operatortest.Option
+		wantFail, wantSkip string
+	}{
+		{"fails", []operatortest.Option{operatortest.Assets(empty)}, "no etcd and kube-apiserver binaries found in " + empty, ""},
+		{"skips", []operatortest.Option{operatortest.Assets(empty), operatortest.SkipWithoutBinaries()}, "", "no etcd and kube-apiserver binaries found in " + empty},
+		{"no kube-controller-manager", []operatortest.Option{operatortest.Assets(fake), operatortest.ControllerManager()}, "no kube-controller-manager in " + fake, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{TB: t}
+			r.run(func() { operatortest.Start(r, tt.opts...) })
+			r.cleanup()
+			if got := r.failed(); (tt.wantFail == "") != (got == "") || !strings.Contains(got, tt.wantFail) {
+				t.Errorf("failures %q, want %q", got, tt.wantFail)
+			}
+			if (tt.wantSkip == "") != (r.skipped == "") || !strings.Contains(r.skipped, tt.wantSkip) {
+				t.Errorf("skipped %q, want %q", r.skipped, tt.wantSkip)
+			}
+		})
+	}
+}
