@@ -85,7 +85,7 @@ func demo(ctx context.Context) error {
 	}
 	step("the operator applied it again (uid %s)", page.UID())
 
-	if _, err := site.Edit(ctx, func(o *kobj.Object) error { return o.Set("spec.replicas", int64(0)) }); err != nil {
+	if _, err := site.Edit(ctx, func(o *kobj.Object) error { return o.Set("spec.replicas", int64(0)) }, kobj.RetryOnConflict()); err != nil {
 		return err
 	}
 	step("set spec.replicas of the Website to 0")

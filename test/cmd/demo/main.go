@@ -62,6 +62,12 @@ func run() error {
 	fmt.Printf("demo: control plane up at %s; running examples/%s\n\n", cfg.Host, example)
 	cmd := exec.Command("go", "run", "./examples/"+example)
 	cmd.Dir = ".."
+	if _, err := os.Stat(filepath.Join("..", "examples", example, "go.mod")); err == nil {
+		// A module of its own (examples/operator, whose tests need
+		// operatortest): run it from its folder.
+		cmd = exec.Command("go", "run", ".")
+		cmd.Dir = filepath.Join("..", "examples", example)
+	}
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	return cmd.Run()
