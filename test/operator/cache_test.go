@@ -451,58 +451,11 @@ func TestCacheStopLeaksNothing(t *testing.T) {
 	c.Close()
 }
 
-// cacheCRD creates a namespaced CustomResourceDefinition of kind Widget in
-// group and waits until it is Established; it is deleted with the test.
+// cacheCRD installs a namespaced Widget CRD in group (spec.size,
+// spec.color) for the test.
 func cacheCRD(t *testing.T, c *kobj.Client, group string) {
 	t.Helper()
-	ctx := cacheCtx(t)
-	objs, err := kobj.LoadString(strings.ReplaceAll(`
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.$GROUP
-spec:
-  group: $GROUP
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer}
-              color: {type: string}
-`, "$GROUP", group))
-	if err != nil {
-		t.Fatal(err)
-	}
-	crd, err := objs[0].Create(ctx, kobj.WithClient(c))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Delete(ctx, kobj.Named("widgets."+group), kobj.WithClient(c))
-	})
-	cacheEventually(t, "the CRD is Established", func() (bool, error) {
-		if _, err := crd.Read(ctx, kobj.WithClient(c)); err != nil {
-			return false, err
-		}
-		conds, _ := crd.GetSlice("status.conditions")
-		for _, cond := range conds {
-			if m, _ := cond.(map[string]any); m["type"] == "Established" && m["status"] == "True" {
-				return true, nil
-			}
-		}
-		return false, nil
-	})
+	testCRD{group: group, kind: "Widget", widgetSpec: true}.install(cacheCtx(t), t, c)
 }
 
 // TestCacheCustomResource: a custom resource kind is cached like any

@@ -3,7 +3,6 @@ package operator_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,68 +31,12 @@ func ctrlContext(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// ctrlCRD creates a namespaced Widget CRD (spec.size, spec.color, a status
-// subresource) in a group of its own, waits until it is served, and
-// returns its apiVersion.
+// ctrlCRD installs a namespaced Widget CRD (spec.size, spec.color, a
+// status subresource) in a group of its own and returns its apiVersion.
 func ctrlCRD(t *testing.T, c *kobj.Client) string {
 	t.Helper()
 	group := "ctrl-" + testkit.Suffix() + ".kobj.test"
-	objs, err := kobj.LoadString(strings.ReplaceAll(`
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.$GROUP
-spec:
-  group: $GROUP
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer}
-              color: {type: string}
-          status:
-            type: object
-            x-kubernetes-preserve-unknown-fields: true
-`, "$GROUP", group))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := ctrlContext(t, time.Minute)
-	crd := objs[0].SetClient(c)
-	if _, err := crd.Create(ctx); err != nil {
-		t.Fatalf("creating the CRD: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = kobj.New("apiextensions.k8s.io/v1", "CustomResourceDefinition").Delete(ctx, kobj.Named("widgets."+group), kobj.WithClient(c))
-	})
-	for {
-		if _, err := crd.Read(ctx); err != nil {
-			t.Fatalf("reading the CRD: %v", err)
-		}
-		conds, _ := crd.GetSlice("status.conditions")
-		for _, cond := range conds {
-			if m, _ := cond.(map[string]any); m["type"] == "Established" && m["status"] == "True" {
-				return group + "/v1"
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("CRD widgets.%s not Established", group)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	return testCRD{group: group, kind: "Widget", widgetSpec: true, status: true}.install(ctrlContext(t, time.Minute), t, c)
 }
 
 // ctrlWidget creates a Widget of spec.size size in ns and returns it.

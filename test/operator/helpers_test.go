@@ -18,7 +18,6 @@ import (
 	"github.com/kobj-dev/kobj"
 	"github.com/kobj-dev/kobj/operator"
 	"github.com/kobj-dev/kobj/test/internal/testkit"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2"
 )
 
@@ -63,74 +62,12 @@ func helpReads(log *testkit.RequestLog) []string {
 // (listMap) or atomic, and returns its apiVersion.
 func helpCRD(ctx context.Context, t *testing.T, c *kobj.Client, listMap bool) string {
 	t.Helper()
-	group := "w" + testkit.Suffix() + ".helpers.kobj.dev"
-	listType := ""
+	conditions := "atomic"
 	if listMap {
-		listType = "\n                x-kubernetes-list-type: map\n                x-kubernetes-list-map-keys: [type]"
+		conditions = "map"
 	}
-	y := strings.NewReplacer("$GROUP", group, "$LIST", listType).Replace(`
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: websites.$GROUP
-spec:
-  group: $GROUP
-  scope: Namespaced
-  names: {plural: websites, singular: website, kind: Website, listKind: WebsiteList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources: {status: {}}
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            x-kubernetes-preserve-unknown-fields: true
-          status:
-            type: object
-            properties:
-              phase: {type: string}
-              conditions:
-                type: array$LIST
-                items:
-                  type: object
-                  required: [type, status, lastTransitionTime, reason, message]
-                  properties:
-                    type: {type: string}
-                    status: {type: string, enum: ["True", "False", "Unknown"]}
-                    observedGeneration: {type: integer, format: int64}
-                    lastTransitionTime: {type: string, format: date-time}
-                    reason: {type: string}
-                    message: {type: string}
-`)
-	objs, err := kobj.LoadString(y)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crd := objs[0].SetClient(c)
-	if _, err := crd.Apply(ctx, kobj.FieldManager("installer")); err != nil {
-		t.Fatalf("Apply CRD: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_, _ = crd.Delete(ctx)
-	})
-	if _, err := crd.Wait(ctx, kobj.ConditionTrue("Established")); err != nil {
-		t.Fatalf("CRD not Established: %v", err)
-	}
-	// The kind must be in discovery before anything applies a Website.
-	err = wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-		_, err := c.RESTMapper().RESTMapping(kobj.New(group+"/v1", "Website").GroupVersionKind().GroupKind(), "v1")
-		return err == nil, nil
-	})
-	if err != nil {
-		t.Fatalf("Website not in discovery: %v", err)
-	}
-	return group + "/v1"
+	group := "w" + testkit.Suffix() + ".helpers.kobj.dev"
+	return testCRD{group: group, kind: "Website", status: true, conditions: conditions}.install(ctx, t, c)
 }
 
 // helpWebsite creates a Website named name in ns with spec.

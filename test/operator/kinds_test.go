@@ -81,34 +81,10 @@ func (r *requestCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 	return r.rt.RoundTrip(req)
 }
 
-// kindsCRD is the YAML of a namespaced Widget CRD of group.
+// kindsCRD is a namespaced Widget CRD of group, not created.
 func kindsCRD(t *testing.T, group string) *kobj.Object {
 	t.Helper()
-	objs, err := kobj.LoadString(strings.ReplaceAll(`
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.$GROUP
-spec:
-  group: $GROUP
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget, listKind: WidgetList}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            x-kubernetes-preserve-unknown-fields: true
-`, "$GROUP", group))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return objs[0]
+	return testCRD{group: group, kind: "Widget"}.object(t)
 }
 
 // TestKindsCRDComesAndGoes: a controller For a kind whose CRD does not
