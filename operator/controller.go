@@ -63,6 +63,7 @@ type controller struct {
 	// the set was taken out by a live event and is skipped).
 	backlog    []Request
 	backlogged map[Request]struct{}
+	backlogN   atomic.Int64    // len(backlogged), read without mu by feed
 	stopping   atomic.Bool     // intake stopped: queued keys are dropped
 	running    sync.WaitGroup  // the workers
 	removes    []func()        // the cache subscriptions

@@ -22,12 +22,18 @@ func (c *controller) backlogLocked(req Request) {
 	if _, ok := c.backlogged[req]; !ok {
 		c.backlogged[req] = struct{}{}
 		c.backlog = append(c.backlog, req)
+		c.backlogN.Add(1)
 	}
 	c.feedLocked()
 }
 
-// feed moves backlog keys into the queue while it is short of work.
+// feed moves backlog keys into the queue while it is short of work. An
+// empty backlog is the common case after the initial list: it costs no
+// lock (a backlog growing meanwhile is fed by the enqueue that grows it).
 func (c *controller) feed() {
+	if c.backlogN.Load() == 0 {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.feedLocked()
@@ -50,6 +56,7 @@ func (c *controller) feedLocked() {
 			continue
 		}
 		delete(c.backlogged, req)
+		c.backlogN.Add(-1)
 		// A key being reconciled does not lengthen the queue (client-go
 		// queues it again at Done): the loop then feeds one more.
 		c.queue.Add(req)
@@ -62,11 +69,15 @@ func (c *controller) feedLocked() {
 // unbacklogLocked takes req out of the backlog, for a live event that
 // queues it at once. c.mu is held.
 func (c *controller) unbacklogLocked(req Request) {
-	delete(c.backlogged, req)
+	if _, ok := c.backlogged[req]; ok {
+		delete(c.backlogged, req)
+		c.backlogN.Add(-1)
+	}
 }
 
 // clearBacklogLocked forgets the backlog. c.mu is held.
 func (c *controller) clearBacklogLocked() {
 	c.backlog = nil
 	clear(c.backlogged)
+	c.backlogN.Store(0)
 }
