@@ -11,7 +11,7 @@ import (
 // worker takes it: why it was queued, and the entry seen before the first
 // change of the object itself since the last reconcile (nil for a new
 // object, a resync, or only OwnedChanged). It is dropped when taken, so
-// memory is held only for keys waiting in the queue.
+// memory is held only for keys waiting in the queue or the backlog.
 type pending struct {
 	reason Reason
 	old    *entry
