@@ -25,7 +25,15 @@ type kindRef struct{ APIVersion, Kind string }
 // workers at once (a key added while it is processed waits until Done),
 // and backs off per key. What is written here: the mapping of the cache's
 // events to requests, the memory of what changed (pending), and the loop
-// around the user's function.
+// around the user's function, and the backlog (controller_backlog.go):
+// requests whose reason is Resynced (initial list, relist) wait outside
+// the queue and are fed in while it holds fewer keys than there are
+// workers, so that a live event is not queued behind a whole list.
+//
+// The queue's metrics (workqueue_depth, workqueue_adds_total,
+// workqueue_queue_duration_seconds) therefore count a Resynced request
+// only once it is fed from the backlog: workqueue_depth is the live
+// events plus at most about `workers` backlog keys, not the backlog.
 type controller struct {
 	mgr          *Manager
 	forKind      kindRef
@@ -47,15 +55,21 @@ type controller struct {
 	// rateLimiter is client-go's controller default unless a test sets it.
 	rateLimiter workqueue.TypedRateLimiter[Request]
 
-	queue    workqueue.TypedRateLimitingInterface[Request]
-	mu       sync.Mutex
-	pending  map[Request]pending // what changed, per queued key
-	stopping atomic.Bool         // intake stopped: queued keys are dropped
-	running  sync.WaitGroup      // the workers
-	removes  []func()            // the cache subscriptions
-	kinds    controllerKinds     // whether its kinds are served (controller_kinds.go)
-	logger   klog.Logger
-	metrics  *controllerMetrics // metrics.go
+	queue   workqueue.TypedRateLimitingInterface[Request]
+	mu      sync.Mutex
+	pending map[Request]pending // what changed, per queued key
+	// backlog is the FIFO of Resynced keys not yet fed to the queue;
+	// backlogged is the set of keys in it (a slot whose key is not in
+	// the set was taken out by a live event and is skipped).
+	backlog    []Request
+	backlogged map[Request]struct{}
+	backlogN   atomic.Int64    // len(backlogged), read without mu by feed
+	stopping   atomic.Bool     // intake stopped: queued keys are dropped
+	running    sync.WaitGroup  // the workers
+	removes    []func()        // the cache subscriptions
+	kinds      controllerKinds // whether its kinds are served (controller_kinds.go)
+	logger     klog.Logger
+	metrics    *controllerMetrics // metrics.go
 }
 
 // newController makes the controller of b for m; Manager.Add has checked b.
@@ -95,6 +109,7 @@ func newController(m *Manager, b *Builder, forNamespaced bool) *controller {
 func (c *controller) init(logger klog.Logger) {
 	c.logger = logger.WithValues("controller", c.name)
 	c.pending = map[Request]pending{}
+	c.backlogged = map[Request]struct{}{}
 	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(c.rateLimiter,
 		workqueue.TypedRateLimitingQueueConfig[Request]{Name: c.name, MetricsProvider: c.metrics.queue})
 	c.metrics.maxWorkers.Set(float64(c.workers))
@@ -114,6 +129,9 @@ func (c *controller) start(ctx context.Context) {
 // in-flight reconcile is done) or shutdown is forced.
 func (c *controller) stopIntake() <-chan struct{} {
 	c.stopping.Store(true)
+	c.mu.Lock()
+	c.clearBacklogLocked()
+	c.mu.Unlock()
 	for _, remove := range c.removes {
 		remove()
 	}
@@ -128,7 +146,13 @@ func (c *controller) stopIntake() <-chan struct{} {
 // shutDown ends the queue for good: it releases a drain still waiting,
 // and stops the delaying queue's goroutine, which ShutDownWithDrain
 // leaves running.
-func (c *controller) shutDown() { c.queue.ShutDown() }
+func (c *controller) shutDown() {
+	c.stopping.Store(true)
+	c.mu.Lock()
+	c.clearBacklogLocked()
+	c.mu.Unlock()
+	c.queue.ShutDown()
+}
 
 // work is one worker: it reconciles keys until the queue shuts down.
 func (c *controller) work(ctx context.Context) {
@@ -144,12 +168,14 @@ func (c *controller) work(ctx context.Context) {
 			c.take(req)
 			c.queue.Forget(req)
 			c.queue.Done(req)
+			c.feed()
 			continue
 		}
 		c.metrics.active.Inc()
 		c.process(ctx, req)
 		c.metrics.active.Dec()
 		c.queue.Done(req)
+		c.feed()
 	}
 }
 

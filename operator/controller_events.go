@@ -11,7 +11,7 @@ import (
 // worker takes it: why it was queued, and the entry seen before the first
 // change of the object itself since the last reconcile (nil for a new
 // object, a resync, or only OwnedChanged). It is dropped when taken, so
-// memory is held only for keys waiting in the queue.
+// memory is held only for keys waiting in the queue or the backlog.
 type pending struct {
 	reason Reason
 	old    *entry
@@ -174,6 +174,10 @@ func (c *controller) passes(old, new *entry) (ok bool) {
 // stays the entry before the first change, so that Diff covers every
 // change merged into the request (the first one that had an entry
 // before it).
+//
+// A Resynced request for a key with nothing live queued goes to the
+// backlog (controller_backlog.go); any other request goes to the queue
+// at once and takes its key out of the backlog, its note merged as above.
 func (c *controller) enqueue(req Request, reason Reason, old *entry) {
 	c.mu.Lock()
 	p, queued := c.pending[req]
@@ -196,6 +200,16 @@ func (c *controller) enqueue(req Request, reason Reason, old *entry) {
 		}
 	}
 	c.pending[req] = p
+	if reason == Resynced {
+		if _, backlogged := c.backlogged[req]; backlogged || !queued {
+			// Nothing live is queued for req: it waits in the backlog.
+			c.backlogLocked(req)
+			c.mu.Unlock()
+			return
+		}
+	} else {
+		c.unbacklogLocked(req)
+	}
 	c.mu.Unlock()
 	c.queue.Add(req)
 }

@@ -191,7 +191,8 @@ func (c *controller) activate(cache *Cache) error {
 	return nil
 }
 
-// pause removes the handlers and forgets what was noted for queued keys;
+// pause removes the handlers and forgets what was noted for queued keys
+// and the backlog;
 // workers drop the keys still queued.
 func (c *controller) pause() {
 	c.kinds.paused.Store(true)
@@ -202,6 +203,7 @@ func (c *controller) pause() {
 	c.kinds.active = false
 	c.mu.Lock()
 	clear(c.pending)
+	c.clearBacklogLocked()
 	c.mu.Unlock()
 }
 
