@@ -228,6 +228,19 @@ func (c *Cache) waitForSync(ctx context.Context) error {
 				return err
 			}
 		}
+		// A synced informer may still be handing its first list to the
+		// subscribers: wait until each has been told of every object, so
+		// that a controller starts with its whole initial list queued
+		// (else the first live event waits behind the rest of it).
+		for _, reg := range kc.registrations() {
+			select {
+			case <-reg.HasSyncedChecker().Done():
+			case <-c.ctx.Done():
+				return errStopped
+			case <-ctx.Done():
+				return fmt.Errorf("operator cache: waiting for the subscribers of %s %s: %w", kc.ref.APIVersion, kc.ref.Kind, ctx.Err())
+			}
+		}
 	}
 	return nil
 }

@@ -200,6 +200,20 @@ func (kc *kindCache) addHandler(h cache.ResourceEventHandler) (remove func(), er
 	}, nil
 }
 
+// registrations returns the subscribers' registrations with the kind's
+// informers.
+func (kc *kindCache) registrations() []cache.ResourceEventHandlerRegistration {
+	kc.imu.RLock()
+	defer kc.imu.RUnlock()
+	var regs []cache.ResourceEventHandlerRegistration
+	for _, s := range kc.handlers {
+		for _, reg := range s.regs {
+			regs = append(regs, reg)
+		}
+	}
+	return regs
+}
+
 // retire stops the kind's informers for good: reads waiting for them
 // get err rather than wait for a sync that cannot come.
 func (kc *kindCache) retire(err error) {

@@ -80,8 +80,16 @@ func TestBacklogLiveOvertakes(t *testing.T) {
 			wait(t, "every key reconciled", func() bool { return rec.count() >= n+1 })
 			runs := rec.all()
 			pos := slices.IndexFunc(runs, func(r recorded) bool { return r.req == req("new") })
-			if pos < 0 || pos > workers {
-				t.Errorf("the live request was reconciled %dth of %d, want within the first %d", pos+1, len(runs), workers+1)
+			// One worker takes keys in queue order: the live one comes
+			// right after the backlog keys fed before it. With several,
+			// the order of reconciles is also the scheduler's, so only
+			// "long before the backlog's end" is certain (FIFO: last).
+			limit := workers + 1
+			if workers > 1 {
+				limit = n / 10
+			}
+			if pos < 0 || pos+1 > limit {
+				t.Errorf("the live request was reconciled %dth of %d, want within the first %d", pos+1, len(runs), limit)
 			}
 			if runs[pos].reason != Created {
 				t.Errorf("live request reason %s, want Created", runs[pos].reason)
