@@ -86,14 +86,14 @@ func (o *Object) apply(ctx context.Context, opts []ApplyOption, status bool) (*O
 		return o, err
 	}
 	if status {
-		req.path += "/status"
+		req.Path += "/status"
 	}
-	if req.body, err = json.Marshal(body); err != nil {
+	if req.Body, err = json.Marshal(body); err != nil {
 		return o, err
 	}
 	// An apply states the whole intent: sending it twice has the effect of
 	// sending it once.
-	req.contentType, req.idempotent = string(ApplyPatch), true
+	req.ContentType, req.Idempotent = string(ApplyPatch), true
 	resp, err := t.c.do(ctx, req)
 	if err != nil {
 		return o, applyConflict(err)

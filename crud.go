@@ -77,7 +77,7 @@ func (o *Object) Create(ctx context.Context, opts ...CreateOption) (_ *Object, e
 	if err != nil {
 		return o, err
 	}
-	req.body = body
+	req.Body = body
 	resp, err := t.c.do(ctx, req)
 	if err != nil {
 		return o, err
@@ -122,7 +122,7 @@ func (o *Object) read(ctx context.Context, co *callOptions) error {
 	if err != nil {
 		return err
 	}
-	req.idempotent = true
+	req.Idempotent = true
 	resp, err := t.c.do(ctx, req)
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func (o *Object) update(ctx context.Context, co *callOptions) (*Object, error) {
 	if err != nil {
 		return o, err
 	}
-	req.body, req.contentType, req.idempotent = patch, string(MergePatch), preconditioned
+	req.Body, req.ContentType, req.Idempotent = patch, string(MergePatch), preconditioned
 	resp, err := t.c.do(ctx, req)
 	if err != nil {
 		return o, err
@@ -235,10 +235,10 @@ func (o *Object) Delete(ctx context.Context, opts ...DeleteOption) (_ *Object, e
 		do := metav1.DeleteOptions{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "DeleteOptions"},
 			PropagationPolicy: co.propagation, GracePeriodSeconds: co.gracePeriod,
 			Preconditions: co.preconditions, DryRun: co.dryRunValue()}
-		if req.body, err = json.Marshal(do); err != nil {
+		if req.Body, err = json.Marshal(do); err != nil {
 			return o, err
 		}
-		req.idempotent = co.preconditions != nil
+		req.Idempotent = co.preconditions != nil
 	}
 	resp, err := t.c.do(ctx, req)
 	if err != nil {

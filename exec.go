@@ -112,5 +112,5 @@ func (t *target) connectURL(sub string, opts runtime.Object) (*url.URL, error) {
 		return nil, err
 	}
 	req := t.subresourceRequest("POST", sub, q)
-	return t.c.url(req.path, req.query), nil
+	return t.c.url(req.Path, req.Query), nil
 }

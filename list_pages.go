@@ -23,7 +23,7 @@ func (t *target) eachPage(ctx context.Context, opts metav1.ListOptions, accept s
 		if err != nil {
 			return nil, err
 		}
-		req.idempotent, req.accept = true, accept
+		req.Idempotent, req.Accept = true, accept
 		resp, err := t.c.do(ctx, req)
 		if err != nil {
 			return nil, err

@@ -164,6 +164,6 @@ func (t *target) subresourceRequest(method, sub string, query url.Values) *reque
 		tmpl += "/namespaces/{namespace}"
 	}
 	tmpl += "/" + t.info.Resource + "/{name}/" + sub
-	return &request{method: method, path: t.path(true) + "/" + sub, template: tmpl, query: query,
-		resource: schema.GroupResource{Group: t.info.Group, Resource: t.info.Resource}, name: t.name}
+	return &request{Method: method, Path: t.path(true) + "/" + sub, Template: tmpl, Query: query,
+		Resource: schema.GroupResource{Group: t.info.Group, Resource: t.info.Resource}, Name: t.name}
 }

@@ -45,7 +45,7 @@ type opsIndex = opindex.Index
 func newOpsIndex(c *Client, dir *cachekit.Dir) *opsIndex {
 	return opindex.New(opindex.Config{
 		Get: func(ctx context.Context, path string, query url.Values) ([]byte, http.Header, error) {
-			resp, err := c.do(ctx, &request{method: "GET", path: path, query: query})
+			resp, err := c.do(ctx, &request{Method: "GET", Path: path, Query: query})
 			if err != nil {
 				return nil, nil, err
 			}

@@ -58,9 +58,9 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	if err != nil {
 		return nil, err
 	}
-	req := &request{method: op.Method, path: path, template: op.Path, query: q,
-		resource: schema.GroupResource{Group: op.Group, Resource: opindex.ResourceOf(op.Path)}, name: values["name"],
-		idempotent: op.Method == "GET"}
+	req := &request{Method: op.Method, Path: path, Template: op.Path, Query: q,
+		Resource: schema.GroupResource{Group: op.Group, Resource: opindex.ResourceOf(op.Path)}, Name: values["name"],
+		Idempotent: op.Method == "GET"}
 	var bodyFrom *Object
 	if own {
 		bodyFrom = o
@@ -69,7 +69,7 @@ func (c *Client) prepare(ctx context.Context, name string, args Args, co *callOp
 	if err != nil {
 		return nil, err
 	}
-	req.body, req.contentType = body.data, body.contentType
+	req.Body, req.ContentType = body.data, body.contentType
 	return &preparedCall{c: c, op: op, req: req}, nil
 }
 

@@ -31,7 +31,7 @@ type StreamResponse struct {
 // as do returns it. Retries follow do: a Retry-After answer, or a
 // connection lost before any answer on a GET.
 func (c *Client) stream(ctx context.Context, req *request) (*StreamResponse, error) {
-	r, err := c.wire.Stream(ctx, req.wire())
+	r, err := c.wire.Stream(ctx, req)
 	if err != nil {
 		return nil, err
 	}

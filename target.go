@@ -143,14 +143,14 @@ func (t *target) path(named bool) string {
 // metav1's option types (CreateOptions, ListOptions, ...), encoded as the
 // query the way client-go encodes it.
 func (t *target) request(method string, named bool, params runtime.Object) (*request, error) {
-	req := &request{method: method, path: t.path(named),
-		resource: schema.GroupResource{Group: t.info.Group, Resource: t.info.Resource}, name: t.name}
+	req := &request{Method: method, Path: t.path(named),
+		Resource: schema.GroupResource{Group: t.info.Group, Resource: t.info.Resource}, Name: t.name}
 	if params != nil {
 		q, err := metav1.ParameterCodec.EncodeParameters(params, metav1.SchemeGroupVersion)
 		if err != nil {
 			return nil, fmt.Errorf("encoding the query: %w", err)
 		}
-		req.query = q
+		req.Query = q
 	}
 	return req, nil
 }
