@@ -361,9 +361,22 @@ func (kc *kindCache) toEntry(obj any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg.transform(o)
+		kc.runTransform(cfg.transform, o)
 	}
 	return newEntry(u)
+}
+
+// runTransform runs the user's Transform on o. It runs on the informer's
+// goroutine, where a panic would end the program: a panic is logged,
+// naming the object, and the object is kept as fn left it.
+func (kc *kindCache) runTransform(fn func(*kobj.Object), o *kobj.Object) {
+	defer func() {
+		if v := recover(); v != nil {
+			klog.ErrorS(fmt.Errorf("operator cache: Transform panicked: %v", v), "Keeping the object as the Transform left it",
+				"apiVersion", kc.ref.APIVersion, "kind", kc.ref.Kind, "object", key(o.Namespace(), o.Name()))
+		}
+	}()
+	fn(o)
 }
 
 // stripManagedFields drops the managedFields entries of every field

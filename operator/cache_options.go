@@ -132,7 +132,9 @@ type transformOption func(o *kobj.Object)
 // edit it cannot make, it skips (an error would leave the cache without
 // the object, or with one fn was meant to change). Objects the cache
 // returns are what fn left, and Update of one sends only what the caller
-// changed afterwards. One Transform per Cache: NewCache fails on a second
+// changed afterwards. A panic in fn is recovered and logged (it runs on
+// an informer's goroutine, where it would end the program), and the
+// object is kept as fn left it. One Transform per Cache: NewCache fails on a second
 // one, or a nil fn.
 //
 // fn takes a *kobj.Object rather than client-go's *unstructured.Unstructured

@@ -336,6 +336,31 @@ func TestCacheSubscribe(t *testing.T) {
 	}
 }
 
+// A Transform that panics does not end the program (it runs on the
+// informer's goroutine): the object is kept as the Transform left it,
+// and the other objects are transformed.
+func TestCacheTransformPanicIsRecovered(t *testing.T) {
+	one := configMap("a", "one", "1", nil, map[string]any{"big": "xxxx"})
+	two := configMap("a", "two", "1", nil, map[string]any{"big": "yyyy"})
+	src := &fakeSource{objects: []*unstructured.Unstructured{one, two}}
+	c, _ := newTestCache(t, src, Transform(func(o *kobj.Object) {
+		o.Remove("data.big")
+		if o.Name() == "one" {
+			panic("boom")
+		}
+	}))
+	ctx := context.Background()
+	for _, name := range []string{"one", "two"} {
+		o, err := c.Get(ctx, "v1", "ConfigMap", "a", name)
+		if err != nil {
+			t.Fatalf("Get %s: %v", name, err)
+		}
+		if _, ok := o.Get("data.big"); ok {
+			t.Errorf("%s: data.big kept; want the object as the Transform left it", name)
+		}
+	}
+}
+
 func TestCacheTransformsAndEntries(t *testing.T) {
 	cm := configMap("a", "one", "1", map[string]string{"app": "web"}, map[string]any{"big": "xxxx", "small": "1"})
 	cm.Object["metadata"].(map[string]any)["managedFields"] = []any{
